@@ -1,12 +1,14 @@
 """Apply inbound lead events to the database, durably and fast.
 
-``apply_event`` is the unit of work for one event: store the raw event
-(idempotent on its id), upsert the lead, record the activity. ``EventWriter``
-runs it on a single writer thread with *group commit*: whatever requests have
-queued while the previous transaction committed are applied together and
-committed once, each inside its own savepoint. A request is answered only
-after the commit that holds its events, so a 2xx always means "durably
-stored" while the cost of a commit is shared by every waiting request.
+``apply_batch`` is the unit of work: store the raw events (idempotent on their
+ids), upsert their leads, record activities and merge profiles — set-based,
+a few statements for the whole batch. ``EventWriter`` runs it on a single
+writer thread with *group commit*: whatever requests queued up while the
+previous transaction committed are applied together and committed once. A
+request is answered only after the commit that holds its events, so a 2xx
+always means "durably stored", while the cost of a transaction is shared by
+every waiting request. If a batch fails, each request in it is retried in a
+transaction of its own, so one bad request cannot sink its neighbours.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import contextlib
 import logging
 import queue
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -25,6 +27,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from bot.lead_events import InboundEvent
 from storage import event_store
+from storage.event_store import PROFILE_COLUMNS
 
 log = logging.getLogger(__name__)
 
@@ -40,65 +43,113 @@ class IngestResult:
     warnings: tuple[str, ...] = ()
 
 
-def merge_profile(lead: Mapping[str, Any], event: InboundEvent) -> dict[str, Any]:
-    """The column changes an event's profile makes to a stored lead.
+def merge_profile(profile: Mapping[str, Any], event: InboundEvent) -> dict[str, Any]:
+    """The lead's profile columns after ``event``.
 
     The newest non-empty value wins, except for attribution fields, which keep
     the first source that brought the lead. A field a sender omits never
     blanks a stored value; attributes merge key by key.
     """
-    changes: dict[str, Any] = {}
+    merged = dict(profile)
     for name, value in event.profile.fields.items():
-        if name in FIRST_TOUCH_FIELDS and lead[name]:
+        if name in FIRST_TOUCH_FIELDS and merged[name]:
             continue
-        if lead[name] != value:
-            changes[name] = value
+        merged[name] = value
     if event.profile.attributes:
-        merged = {**lead["attributes"], **event.profile.attributes}
-        if merged != lead["attributes"]:
-            changes["attributes"] = merged
-    return changes
+        merged["attributes"] = {**merged["attributes"], **event.profile.attributes}
+    return merged
 
 
-def apply_event(
-    conn: Connection, *, source: str, event: InboundEvent, now: datetime
-) -> IngestResult:
-    """Apply one event inside the caller's transaction."""
-    event_id = event_store.insert_event(
+def apply_batch(
+    conn: Connection, items: Sequence[tuple[str, InboundEvent]], now: datetime
+) -> list[IngestResult]:
+    """Apply ``(source, event)`` pairs inside the caller's transaction, in order.
+
+    The first copy of an event id in the batch is the one stored; later copies,
+    and ids stored by earlier deliveries, are answered as duplicates.
+    """
+    emails = list(dict.fromkeys(event.profile.email for _, event in items))
+    leads = event_store.upsert_leads(conn, emails, now)
+    first: dict[tuple[str, str], int] = {}
+    for index, (source, event) in enumerate(items):
+        first.setdefault((source, event.external_id), index)
+    stored = event_store.insert_events(
+        conn, [_event_row(items[i], leads, now) for i in first.values()]
+    )
+    fresh = [index for key, index in first.items() if key in stored]
+    earlier = event_store.event_lead_ids(conn, [key for key in first if key not in stored])
+    event_store.insert_activities(
+        conn, [row for i in fresh if (row := _activity_row(items[i], leads, stored)) is not None]
+    )
+    _merge_profiles(conn, leads, [items[i][1] for i in fresh], now)
+
+    fresh_set = set(fresh)
+    results = []
+    for index, (source, event) in enumerate(items):
+        lead_id = leads[event.profile.email]["id"]
+        if index in fresh_set:
+            results.append(
+                IngestResult(event.external_id, lead_id, False, tuple(event.profile.warnings))
+            )
+        else:
+            lead_id = earlier.get((source, event.external_id), lead_id)
+            results.append(IngestResult(event.external_id, lead_id, duplicate=True))
+    return results
+
+
+def _event_row(
+    item: tuple[str, InboundEvent], leads: Mapping[str, Mapping[str, Any]], now: datetime
+) -> dict[str, Any]:
+    source, event = item
+    return {
+        "source": source,
+        "external_id": event.external_id,
+        "type": event.type,
+        "received_at": now,
+        "payload": event.raw,
+        "status": "accepted",
+        "lead_id": leads[event.profile.email]["id"],
+    }
+
+
+def _activity_row(
+    item: tuple[str, InboundEvent],
+    leads: Mapping[str, Mapping[str, Any]],
+    stored: Mapping[tuple[str, str], int],
+) -> dict[str, Any] | None:
+    source, event = item
+    if event.activity is None:
+        return None
+    return {
+        "lead_id": leads[event.profile.email]["id"],
+        "event_id": stored[(source, event.external_id)],
+        "type": event.activity.type,
+        "occurred_at": event.occurred_at,
+        "properties": dict(event.activity.properties),
+    }
+
+
+def _merge_profiles(
+    conn: Connection,
+    leads: Mapping[str, Mapping[str, Any]],
+    events: Sequence[InboundEvent],
+    now: datetime,
+) -> None:
+    profiles = {email: {c: row[c] for c in PROFILE_COLUMNS} for email, row in leads.items()}
+    changed: set[str] = set()
+    for event in events:
+        email = event.profile.email
+        merged = merge_profile(profiles[email], event)
+        if merged != profiles[email]:
+            profiles[email] = merged
+            changed.add(email)
+    event_store.update_profiles(
         conn,
-        source=source,
-        external_id=event.external_id,
-        type=event.type,
-        received_at=now,
-        payload=event.raw,
+        [
+            {"lead_id": leads[email]["id"], "updated_at": now, **profiles[email]}
+            for email in changed
+        ],
     )
-    if event_id is None:
-        lead_id = event_store.event_lead_id(conn, source=source, external_id=event.external_id)
-        return IngestResult(event.external_id, lead_id, duplicate=True)
-    lead = event_store.touch_lead(conn, email=event.profile.email, now=now)
-    event_store.update_lead(conn, lead["id"], merge_profile(lead, event))
-    if event.activity is not None:
-        event_store.insert_activity(
-            conn,
-            lead_id=lead["id"],
-            event_id=event_id,
-            type=event.activity.type,
-            occurred_at=event.occurred_at,
-            properties=event.activity.properties,
-        )
-    event_store.link_event(conn, event_id, lead_id=lead["id"])
-    return IngestResult(
-        event.external_id, lead["id"], duplicate=False, warnings=tuple(event.profile.warnings)
-    )
-
-
-Applier = Callable[[Connection, str, InboundEvent, datetime], IngestResult]
-
-
-def default_applier(
-    conn: Connection, source: str, event: InboundEvent, now: datetime
-) -> IngestResult:
-    return apply_event(conn, source=source, event=event, now=now)
 
 
 @dataclass
@@ -124,12 +175,10 @@ class EventWriter:
         self,
         engine: Engine,
         *,
-        applier: Applier = default_applier,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         max_batch_events: int = 512,
     ) -> None:
         self._engine = engine
-        self._apply = applier
         self._clock = clock
         self._max_batch_events = max_batch_events
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
@@ -176,29 +225,23 @@ class EventWriter:
             self._write(batch)
 
     def _write(self, batch: list[_Submission]) -> None:
-        failed: dict[int, BaseException] = {}
+        items = [(submission.source, event) for submission in batch for event in submission.events]
         try:
             with self._engine.begin() as conn:
-                for index, submission in enumerate(batch):
-                    try:
-                        with conn.begin_nested():
-                            now = self._clock()
-                            submission.results = [
-                                self._apply(conn, submission.source, event, now)
-                                for event in submission.events
-                            ]
-                    except Exception as exc:  # one bad submission must not sink the batch
-                        log.exception(
-                            "event application failed", extra={"source": submission.source}
-                        )
-                        failed[index] = exc
-        except Exception as exc:  # the commit itself failed: nothing in the batch is stored
-            log.exception("event batch commit failed")
-            for submission in batch:
-                _resolve(submission, error=exc)
+                results = apply_batch(conn, items, self._clock())
+        except Exception as exc:
+            if len(batch) > 1:
+                for submission in batch:  # isolate the culprit; the others still commit
+                    self._write([submission])
+                return
+            log.exception("event batch failed", extra={"source": batch[0].source})
+            _resolve(batch[0], error=exc)
             return
-        for index, submission in enumerate(batch):
-            _resolve(submission, error=failed.get(index))
+        offset = 0
+        for submission in batch:
+            submission.results = results[offset : offset + len(submission.events)]
+            offset += len(submission.events)
+            _resolve(submission, error=None)
 
 
 def _resolve(submission: _Submission, *, error: BaseException | None) -> None:

@@ -45,6 +45,9 @@ ActivityType = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.:-]{0,6
 AttributeKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
 
 
+_attribute_key = TypeAdapter(AttributeKey)
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -79,9 +82,8 @@ class LeadIn(BaseModel):
 
     @model_validator(mode="after")
     def _extra_keys_are_attribute_names(self) -> LeadIn:
-        adapter = TypeAdapter(AttributeKey)
         for key in self.model_extra or {}:
-            adapter.validate_python(key)
+            _attribute_key.validate_python(key)
         return self
 
 
@@ -165,13 +167,18 @@ class InvalidPayload(Exception):
         self.errors = errors
 
 
-def parse_events(document: Any, *, delivery_id: str, now: datetime) -> list[InboundEvent]:
+def parse_events(
+    document: Any, *, delivery_id: str, now: datetime, may_hold_nul: bool = True
+) -> list[InboundEvent]:
     """Validate a decoded JSON body into normalised events, or raise ``InvalidPayload``.
 
     An event without its own ``id`` takes the delivery's id (with its position
-    in a batch), so a retried delivery is recognised as a duplicate.
+    in a batch), so a retried delivery is recognised as a duplicate. NUL
+    characters are refused (PostgreSQL cannot store them); a caller that knows
+    the JSON text holds no ``\\u0000`` escape passes ``may_hold_nul=False`` to
+    skip that walk.
     """
-    nul_paths = list(_paths_with_nul(document, ""))
+    nul_paths = list(_paths_with_nul(document, "")) if may_hold_nul else []
     if nul_paths:
         raise InvalidPayload([(p or "body", "NUL characters are not allowed") for p in nul_paths])
     batch = isinstance(document, dict) and "events" in document

@@ -55,8 +55,13 @@ def clean_text(value: str) -> str | None:
     return value or None
 
 
+@lru_cache(maxsize=65_536)
 def normalise_email(value: str) -> str:
-    """The validated, lower-cased address; raises ValueError with the reason."""
+    """The validated, lower-cased address; raises ValueError with the reason.
+
+    Cached: a lead sends many events from one address, and validation (IDNA,
+    unicode checks) costs more than the rest of an event's parsing.
+    """
     try:
         result = validate_email(value.strip(), check_deliverability=False)
     except EmailNotValidError as exc:

@@ -81,7 +81,12 @@ async def _handle(request: Request, ctx: AppContext, source: str) -> Response:
         return refusal(400, "malformed_json", f"the body is not valid JSON: {exc}")
     now = datetime.now(UTC)
     try:
-        events = parse_events(document, delivery_id=request.headers["webhook-id"], now=now)
+        events = parse_events(
+            document,
+            delivery_id=request.headers["webhook-id"],
+            now=now,
+            may_hold_nul=b"\\u0000" in body,
+        )
     except InvalidPayload as exc:
         return refusal(422, "invalid_event", "the event does not match the schema", exc.errors)
     ctx.metrics.events_received.labels(source).inc(len(events))

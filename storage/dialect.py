@@ -9,8 +9,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 
-def insert_for(conn: Connection, table: Table) -> Any:
-    """An INSERT that supports ``on_conflict_do_*`` on the connection's backend."""
-    if conn.dialect.name == "postgresql":
+def insert_for(backend: Connection | str, table: Table) -> Any:
+    """An INSERT supporting ``on_conflict_do_*`` for a connection or a dialect name."""
+    name = backend if isinstance(backend, str) else backend.dialect.name
+    if name == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)

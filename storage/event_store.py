@@ -1,16 +1,19 @@
-"""Core statements of the ingest hot path: events, lead upserts, activities.
+"""Set-based statements of the ingest hot path: events, lead upserts, activities.
 
-SQLAlchemy Core rather than ORM sessions: the writer applies hundreds of events
-per transaction and ORM unit-of-work bookkeeping would cost more than the SQL.
+The writer applies a whole group-commit batch at once, so each statement here
+takes every row of the batch: a handful of statements per batch instead of a
+handful per event. SQLAlchemy Core (not ORM sessions) keeps the per-row cost
+near the driver's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, tuple_, update
 from sqlalchemy.engine import Connection, RowMapping
 
 from storage.dialect import insert_for
@@ -20,108 +23,102 @@ lead_table = Lead.__table__  # type: ignore[attr-defined]
 event_table = Event.__table__  # type: ignore[attr-defined]
 activity_table = Activity.__table__  # type: ignore[attr-defined]
 
+#: lead columns an inbound profile may set (the writer rewrites them all at once)
+PROFILE_COLUMNS = (
+    "first_name", "last_name", "company", "job_title", "country", "company_size", "industry",
+    "phone", "website", "source", "campaign", "utm", "attributes",
+)  # fmt: skip
 
-def insert_event(
-    conn: Connection,
-    *,
-    source: str,
-    external_id: str,
-    type: str,
-    received_at: datetime,
-    payload: Mapping[str, Any],
-) -> int | None:
-    """Store a raw event; ``None`` when (source, external_id) was seen before."""
-    stmt = (
-        insert_for(conn, event_table)
-        .values(
-            source=source,
-            external_id=external_id,
-            type=type,
-            received_at=received_at,
-            payload=payload,
-            status="accepted",
-        )
+
+_UPDATE_PROFILES = (
+    update(lead_table)
+    .where(lead_table.c.id == bindparam("lead_id"))
+    .values({name: bindparam(name) for name in (*PROFILE_COLUMNS, "updated_at")})
+)
+
+
+@cache
+def _dialect_statements(dialect: str) -> dict[str, Any]:
+    """Statements built once per backend: building them costs more than running them."""
+    upsert = insert_for(dialect, lead_table)
+    return {
+        "upsert_leads": upsert.on_conflict_do_update(
+            index_elements=["email"], set_={"email": upsert.excluded.email}
+        ).returning(*lead_table.c),
+        "insert_events": insert_for(dialect, event_table)
         .on_conflict_do_nothing(index_elements=["source", "external_id"])
-        .returning(event_table.c.id)
-    )
-    return conn.execute(stmt).scalar_one_or_none()
+        .returning(event_table.c.source, event_table.c.external_id, event_table.c.id),
+    }
 
 
-def event_lead_id(conn: Connection, *, source: str, external_id: str) -> int | None:
-    stmt = select(event_table.c.lead_id).where(
-        event_table.c.source == source, event_table.c.external_id == external_id
-    )
-    return conn.execute(stmt).scalar_one_or_none()
+def _statement(conn: Connection, name: str) -> Any:
+    return _dialect_statements(conn.dialect.name)[name]
 
 
-def link_event(
-    conn: Connection,
-    event_id: int,
-    *,
-    lead_id: int,
-    status: str = "accepted",
-    error: str | None = None,
-) -> None:
-    conn.execute(
-        update(event_table)
-        .where(event_table.c.id == event_id)
-        .values(lead_id=lead_id, status=status, error=error)
-    )
+def upsert_leads(conn: Connection, emails: Sequence[str], now: datetime) -> dict[str, RowMapping]:
+    """The lead row for each email, creating the missing ones.
 
-
-def touch_lead(conn: Connection, *, email: str, now: datetime) -> RowMapping:
-    """The lead row for ``email``, created when missing.
-
-    The upsert also takes the row lock on PostgreSQL, so two instances
-    updating one lead serialise instead of losing each other's changes.
+    The no-op ``DO UPDATE`` (rather than ``DO NOTHING``) makes RETURNING give
+    existing rows too, and on PostgreSQL takes their row locks, so two
+    instances updating one lead serialise instead of losing changes.
     """
+    if not emails:
+        return {}
+    stmt = _statement(conn, "upsert_leads")
+    rows = [
+        {"email": email, "first_seen_at": now, "updated_at": now, "utm": {}, "attributes": {},
+         "score_reasons": [], "stage": "new", "version": 1}
+        for email in emails
+    ]  # fmt: skip
+    return {row["email"]: row for row in conn.execute(stmt, rows).mappings()}
+
+
+def insert_events(
+    conn: Connection, rows: Sequence[Mapping[str, Any]]
+) -> dict[tuple[str, str], int]:
+    """Store raw events; returns the ids of those not seen before, by (source, external_id)."""
+    if not rows:
+        return {}
+    stmt = _statement(conn, "insert_events")
+    return {(r.source, r.external_id): r.id for r in conn.execute(stmt, list(rows))}
+
+
+def event_lead_ids(
+    conn: Connection, keys: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], int | None]:
+    """The leads earlier deliveries of these events touched (to answer a duplicate)."""
+    keys = list(keys)
+    if not keys:
+        return {}
+    stmt = select(event_table.c.source, event_table.c.external_id, event_table.c.lead_id).where(
+        tuple_(event_table.c.source, event_table.c.external_id).in_(keys)
+    )
+    return {(r.source, r.external_id): r.lead_id for r in conn.execute(stmt)}
+
+
+def insert_activities(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    if rows:
+        conn.execute(activity_table.insert(), list(rows))
+
+
+def update_profiles(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Rewrite the profile columns of each lead in ``rows`` (``lead_id`` plus PROFILE_COLUMNS)."""
+    if rows:
+        conn.execute(_UPDATE_PROFILES, list(rows))
+
+
+def activities_for(conn: Connection, lead_ids: Iterable[int]) -> dict[int, list[RowMapping]]:
+    """Every activity of these leads, oldest first, grouped by lead."""
+    lead_ids = list(lead_ids)
+    grouped: dict[int, list[RowMapping]] = {lead_id: [] for lead_id in lead_ids}
+    if not lead_ids:
+        return grouped
     stmt = (
-        insert_for(conn, lead_table)
-        .values(
-            email=email,
-            first_seen_at=now,
-            updated_at=now,
-            utm={},
-            attributes={},
-            score_reasons=[],
-            stage="new",
-            version=1,
-        )
-        .on_conflict_do_update(index_elements=["email"], set_={"updated_at": now})
-        .returning(*lead_table.c)
-    )
-    return conn.execute(stmt).mappings().one()
-
-
-def update_lead(conn: Connection, lead_id: int, values: Mapping[str, Any]) -> None:
-    if values:
-        conn.execute(update(lead_table).where(lead_table.c.id == lead_id).values(**values))
-
-
-def insert_activity(
-    conn: Connection,
-    *,
-    lead_id: int,
-    event_id: int | None,
-    type: str,
-    occurred_at: datetime,
-    properties: Mapping[str, Any],
-) -> None:
-    conn.execute(
-        activity_table.insert().values(
-            lead_id=lead_id,
-            event_id=event_id,
-            type=type,
-            occurred_at=occurred_at,
-            properties=dict(properties),
-        )
-    )
-
-
-def lead_activities(conn: Connection, lead_id: int) -> Sequence[RowMapping]:
-    stmt = (
-        select(activity_table.c.type, activity_table.c.occurred_at, activity_table.c.properties)
-        .where(activity_table.c.lead_id == lead_id)
-        .order_by(activity_table.c.occurred_at, activity_table.c.id)
-    )
-    return conn.execute(stmt).mappings().all()
+        select(activity_table.c.lead_id, activity_table.c.type, activity_table.c.occurred_at,
+               activity_table.c.properties)
+        .where(activity_table.c.lead_id.in_(lead_ids))
+        .order_by(activity_table.c.lead_id, activity_table.c.occurred_at, activity_table.c.id)
+    )  # fmt: skip
+    for row in conn.execute(stmt).mappings():
+        grouped[row["lead_id"]].append(row)
+    return grouped

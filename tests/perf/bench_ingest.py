@@ -1,0 +1,130 @@
+"""Ingest throughput: the real server against a raw-sqlite3 baseline, same run, same load.
+
+    python tests/perf/bench_ingest.py        (BENCH_SECONDS=20 BENCH_CONNECTIONS=64 by default)
+
+Prints events/s, p50/p99 latency, peak RSS and the ratio to the baseline, then
+the batch form: 100,000 events in batches of 500, with time and database size.
+Targets: ratio >= 0.5 with p99 < 50 ms.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from bot.webhook_client import signed_request
+from storage.db import make_engine
+from storage.migrate import upgrade
+from tests.perf.ingest_load import SECRET, free_port, measure, python, start, write_requests
+
+SECONDS = int(os.environ.get("BENCH_SECONDS", "20"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "64"))
+BATCH_EVENTS = int(os.environ.get("BENCH_BATCH_EVENTS", "100000"))
+TITLES = ["VP Marketing", "CTO", "Student", "Head of Sales", "Engineer", "Director of IT"]
+ACTIVITIES = ["page_view", "pricing_view", "content_download", "demo_request", "email_click"]
+
+
+def document(n: int) -> dict:
+    return {
+        "type": "lead.activity",
+        "lead": {
+            "email": f"lead{n % 20000}@company{n % 997}.example",
+            "first_name": "Alex",
+            "last_name": f"Tester{n}",
+            "job_title": TITLES[n % len(TITLES)],
+            "company": f"Company {n % 997}",
+            "country": ["DE", "US", "France", "GB"][n % 4],
+            "company_size": (n * 37) % 5000,
+        },
+        "activity": {
+            "type": ACTIVITIES[n % len(ACTIVITIES)],
+            "properties": {"path": f"/p/{n % 50}"},
+        },
+    }
+
+
+def serve_leadbot(database: Path, port: int):  # type: ignore[no-untyped-def]
+    url = f"sqlite:///{database}"
+    upgrade(make_engine(url))
+    return start(
+        [python(), "-m", "bot.cli", "serve", "--port", str(port)],
+        {
+            "LEADBOT_DATABASE_URL": url,
+            "LEADBOT_WEBHOOK_SECRET": SECRET,
+            "LEADBOT_LOG_LEVEL": "WARNING",
+        },
+        port,
+    )
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        requests_file = work / "requests.tsv"
+        write_requests(requests_file, 400_000, document)
+
+        port = free_port()
+        baseline = start(
+            [
+                python(),
+                "-m",
+                "uvicorn",
+                "tests.perf.baseline_app:app",
+                "--port",
+                str(port),
+                "--no-access-log",
+                "--log-level",
+                "warning",
+            ],
+            {"BASELINE_DB": str(work / "baseline.db")},
+            port,
+        )
+        base = measure(baseline, port, requests_file, seconds=SECONDS, connections=CONNECTIONS)
+        baseline.terminate()
+        baseline.wait()
+
+        port = free_port()
+        server = serve_leadbot(work / "leadbot.db", port)
+        real = measure(server, port, requests_file, seconds=SECONDS, connections=CONNECTIONS)
+        server.terminate()
+        server.wait()
+
+        print(f"baseline (raw sqlite3 insert+commit): {base.line()}")
+        print(f"leadbot ingest: {real.line()}")
+        ratio = real.events_per_s / base.events_per_s
+        verdict = "met" if ratio >= 0.5 and real.p99_ms < 50 else "NOT met"
+        print(f"ingest: {real.events_per_s:,.0f} events/s (ratio {ratio:.2f} vs baseline)")
+        print(f"target ratio >= 0.50 with p99 < 50 ms: {verdict}")
+
+        port = free_port()
+        database = work / "batch.db"
+        server = serve_leadbot(database, port)
+        started = time.perf_counter()
+        with httpx.Client(timeout=60) as client:
+            for first in range(0, BATCH_EVENTS, 500):
+                batch = {
+                    "events": [document(n) for n in range(first, min(first + 500, BATCH_EVENTS))]
+                }
+                headers, body = signed_request(SECRET, batch, msg_id=f"batch_{first}")
+                response = client.post(
+                    f"http://127.0.0.1:{port}/webhooks/generic", content=body, headers=headers
+                )
+                response.raise_for_status()
+        elapsed = time.perf_counter() - started
+        server.terminate()
+        server.wait()
+        size = sum(p.stat().st_size for p in work.glob("batch.db*")) / 1e6
+        rate = BATCH_EVENTS / elapsed
+        print(f"batch: {BATCH_EVENTS:,} events in {elapsed:.1f} s ({rate:,.0f} events/s)")
+        print(f"batch: database {size:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,129 @@
+"""Shared pieces of the load benchmarks: servers as subprocesses, wrk, RSS."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from bot.webhook_client import signed_request
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+LUA = Path(__file__).with_name("ingest_wrk.lua")
+
+
+@dataclass
+class LoadResult:
+    events_per_s: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+    peak_rss_mb: float
+
+    def line(self) -> str:
+        return (
+            f"{self.events_per_s:,.0f} events/s, p50 {self.p50_ms:.1f} ms, "
+            f"p99 {self.p99_ms:.1f} ms, errors {self.errors}, peak RSS {self.peak_rss_mb:.0f} MB"
+        )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start(command: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(
+        command,
+        env={**os.environ, **env},
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
+            return process
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit(f"server {command} did not start")
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def write_requests(path: Path, count: int, document_for) -> None:  # type: ignore[no-untyped-def]
+    """Pre-sign ``count`` distinct events; wrk has no HMAC of its own."""
+    with path.open("w") as out:
+        for n in range(count):
+            headers, body = signed_request(SECRET, document_for(n), msg_id=f"msg_{n}")
+            out.write(
+                f"{headers['webhook-id']}\t{headers['webhook-timestamp']}\t"
+                f"{headers['webhook-signature']}\t{body.decode()}\n"
+            )
+
+
+def run_wrk(
+    port: int, requests_file: Path, *, seconds: int, connections: int, threads: int = 2
+) -> dict:
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: apt-get install wrk (make bench does it)")
+    output = subprocess.run(
+        [
+            "wrk",
+            f"-t{threads}",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--timeout",
+            "5s",
+            "-s",
+            str(LUA),
+            f"http://127.0.0.1:{port}/webhooks/generic",
+            "--",
+            str(requests_file),
+            str(threads),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    line = next(line for line in output.splitlines() if line.startswith("WRK_JSON "))
+    return json.loads(line.removeprefix("WRK_JSON "))
+
+
+def measure(
+    process: subprocess.Popen[bytes],
+    port: int,
+    requests_file: Path,
+    *,
+    seconds: int,
+    connections: int,
+) -> LoadResult:
+    stats = run_wrk(port, requests_file, seconds=seconds, connections=connections)
+    return LoadResult(
+        events_per_s=stats["requests"] / (stats["duration_us"] / 1e6),
+        p50_ms=stats["p50_us"] / 1000,
+        p99_ms=stats["p99_us"] / 1000,
+        errors=stats["status_errors"] + stats["socket_errors"] + stats["timeouts"],
+        peak_rss_mb=peak_rss_mb(process.pid),
+    )
+
+
+def python() -> str:
+    return sys.executable
