@@ -1,0 +1,118 @@
+"""``leadbot rules`` and ``leadbot init`` as an operator runs them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import typer
+from sqlalchemy import insert
+from sqlalchemy.engine import Engine
+from typer.testing import CliRunner
+
+from bot.cli_rules import init_command, rules_app
+from bot.rules import default_rules_text, load_config
+from bot.scoring import ActivityRecord, score_lead
+from storage.models import Activity, Lead
+
+runner = CliRunner()
+PROFILE = {
+    "email": "vp@initech.com",
+    "job_title": "VP Engineering",
+    "company": "Initech",
+    "company_size": 300,
+    "country": "DE",
+    "attributes": {},
+}
+
+
+def invoke(*args: str):
+    return runner.invoke(rules_app, list(args), env={"COLUMNS": "200"})
+
+
+def test_check_prints_the_summary_of_a_valid_file() -> None:
+    result = invoke("check")
+    assert result.exit_code == 0, result.output
+    assert "Demo request" in result.output and "+40 each" in result.output
+    assert "MQL when total ≥ 60 and fit ≥ 15 and engagement ≥ 10" in result.output
+
+
+def test_check_lists_problems_and_fails(tmp_path: Path) -> None:
+    path = tmp_path / "rules.yaml"
+    path.write_text(default_rules_text().replace("mql: 60", "mql: sixty"))
+    result = invoke("check", str(path))
+    assert result.exit_code == 1
+    assert "scoring.threshold.mql (line 32): must be an integer" in result.output
+
+
+def test_init_writes_the_default_once(tmp_path: Path) -> None:
+    app = typer.Typer()
+    app.command()(init_command)
+    path = tmp_path / "leadbot.yaml"
+    assert runner.invoke(app, [str(path)]).exit_code == 0
+    assert load_config(path) == load_config(None)
+    path.write_text("# edited\n")
+    refused = runner.invoke(app, [str(path)])
+    assert refused.exit_code == 1 and "already exists" in refused.output
+    assert path.read_text() == "# edited\n"
+    assert runner.invoke(app, [str(path), "--force"]).exit_code == 0
+    assert path.read_text() == default_rules_text()
+
+
+@pytest.fixture
+def stored_lead(engine: Engine, db_url: str, monkeypatch: pytest.MonkeyPatch) -> datetime:
+    """A lead scored an hour ago under the default rules, as ingest stores it."""
+    monkeypatch.setenv("LEADBOT_DATABASE_URL", db_url)
+    scored_at = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    visited = scored_at - timedelta(days=2)
+    records = [ActivityRecord("pricing_view", visited, {})]
+    score = score_lead(PROFILE, records, load_config(None).scoring, scored_at)
+    with engine.begin() as conn:
+        lead_id = conn.execute(
+            insert(Lead.__table__).values(
+                **PROFILE,
+                utm={},
+                score_reasons=score.to_reasons(),
+                fit_score=score.fit,
+                engagement_score=score.engagement,
+                score=score.total,
+                scored_at=scored_at,
+                first_seen_at=visited,
+                updated_at=scored_at,
+            )
+        ).inserted_primary_key[0]
+        conn.execute(
+            insert(Activity.__table__).values(
+                lead_id=lead_id, type="pricing_view", occurred_at=visited, properties={}
+            )
+        )
+    return scored_at
+
+
+def test_explain_reproduces_the_stored_score(stored_lead: datetime) -> None:
+    result = invoke("explain", "VP@initech.com")
+    assert result.exit_code == 0, result.output
+    assert "VP or head of department" in result.output
+    assert "Pricing page visit" in result.output
+    assert "45 / 9 / 54" in result.output  # fit / engagement / total
+    assert "stored score is" not in result.output
+
+
+def test_explain_unknown_email(stored_lead: datetime) -> None:
+    result = invoke("explain", "nobody@initech.com")
+    assert result.exit_code == 1
+    assert "no lead with email nobody@initech.com" in result.output
+
+
+def test_whatif_counts_mqls_gained_without_writing(stored_lead: datetime, tmp_path: Path) -> None:
+    candidate = tmp_path / "candidate.yaml"
+    rules = default_rules_text().replace("mql: 60", "mql: 50")
+    candidate.write_text(rules.replace("min_engagement: 10", "min_engagement: 5"))
+    result = invoke("whatif", str(candidate), "--since", "7d")
+    assert result.exit_code == 0, result.output
+    assert "1 leads seen or active in the last 7d" in result.output
+    assert "MQLs gained: 1   MQLs lost: 0" in result.output
+    assert "vp@initech.com" in result.output
+    again = invoke("explain", "vp@initech.com")
+    assert "stored score is" not in again.output
