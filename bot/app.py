@@ -1,13 +1,14 @@
 """``create_app(settings)``: the one ASGI application that carries every route.
 
-The lifespan owns the long-lived parts (event writer, and the workers that
-later issues add), so starting and stopping the app starts and stops them,
-in tests as in production.
+Features plug in as components (``bot.component``): each contributes routes,
+stage-change effects, scheduled jobs and background work. The lifespan starts
+them after the event writer and stops them before it, in tests as in
+production.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 
 from sqlalchemy.engine import Engine
@@ -15,31 +16,68 @@ from standardwebhooks import Webhook
 from starlette.applications import Starlette
 from starlette.routing import Route
 
+from bot.component import Component
 from bot.config import Settings
 from bot.context import AppContext
 from bot.ingest import EventWriter
 from bot.metrics import Metrics
+from bot.qualify import Qualifier
+from bot.rescore import add_rescore_jobs
+from bot.rules import LeadbotConfig, load_config
+from bot.schedule import Schedule
 from handlers.health import healthz, metrics
 from handlers.webhooks import receive_webhook
 from storage.db import make_engine
 
+ComponentFactory = Callable[[AppContext], Component]
 
-def create_app(settings: Settings, *, engine: Engine | None = None) -> Starlette:
+
+def default_components() -> list[ComponentFactory]:
+    """The features a normal server runs, in the order their effects apply."""
+    return []
+
+
+def create_app(
+    settings: Settings,
+    *,
+    engine: Engine | None = None,
+    config: LeadbotConfig | None = None,
+    components: Sequence[ComponentFactory] | None = None,
+) -> Starlette:
     engine = engine or make_engine(settings.database_url)
+    config = config or load_config(settings.config_path)
+    qualifier = Qualifier(config.scoring)
     ctx = AppContext(
         settings=settings,
+        config=config,
         engine=engine,
-        writer=EventWriter(engine),
+        writer=EventWriter(engine, qualifier),
         metrics=Metrics(),
         webhook=Webhook(settings.effective_webhook_secret()),
+        schedule=Schedule(),
+        qualifier=qualifier,
     )
+    parts = [build(ctx) for build in (default_components() if components is None else components)]
+    ctx.effects.extend(effect for part in parts for effect in part.effects())
+    qualifier.effects = ctx.effects
+    add_rescore_jobs(ctx)
+    for part in parts:
+        part.add_jobs(ctx.schedule)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         ctx.writer.start()
+        started: list[Component] = []
         try:
+            for part in parts:
+                await part.start()
+                started.append(part)
+            ctx.schedule.start()
             yield
         finally:
+            ctx.schedule.stop()
+            for part in reversed(started):
+                await part.stop()
             ctx.writer.stop()
 
     app = Starlette(
@@ -47,6 +85,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Starlette
             Route("/healthz", healthz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
             Route("/webhooks/{source}", receive_webhook, methods=["POST"]),
+            *(route for part in parts for route in part.routes()),
         ],
         lifespan=lifespan,
     )

@@ -11,6 +11,7 @@ import httpx
 import typer
 from rich.console import Console
 
+from bot.cli_rules import init_command, rules_app
 from bot.config import ConfigError, Settings, load_settings
 
 app = typer.Typer(
@@ -22,6 +23,8 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema: apply and inspect migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(rules_app, name="rules", help="Scoring rules: check, explain, what-if.")
+app.command("init")(init_command)
 
 console = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -50,6 +53,7 @@ def serve(
 
     from bot.app import create_app
     from bot.logs import configure_logging
+    from bot.rules import RulesError, load_config
     from storage.db import make_engine
     from storage.migrate import pending_migration
 
@@ -65,10 +69,14 @@ def serve(
         fail([f"cannot open the database {_safe_url(settings)}: {exc}"])
     if problem:
         fail([f"{problem}; run `leadbot db upgrade` first (make run does it for you)"])
+    try:
+        config = load_config(settings.config_path)
+    except RulesError as exc:
+        fail(exc.problems)
     configure_logging(settings.log_level)
     _banner(settings)
     uvicorn.run(
-        create_app(settings, engine=engine),
+        create_app(settings, engine=engine, config=config),
         host=settings.host,
         port=settings.port,
         log_config=None,

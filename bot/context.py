@@ -1,12 +1,15 @@
-"""The objects a running app shares with its request handlers.
+"""The objects a running app shares with its handlers and components.
 
 Handlers receive this through ``request.app.state.ctx`` rather than reaching
-for globals, so each test can build an app with its own database and clock.
+for globals, so each test can build an app with its own database, rules and
+clock.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from sqlalchemy.engine import Engine
 from standardwebhooks import Webhook
@@ -14,12 +17,26 @@ from standardwebhooks import Webhook
 from bot.config import Settings
 from bot.ingest import EventWriter
 from bot.metrics import Metrics
+from bot.qualify import Qualifier
+from bot.rules import LeadbotConfig
+from bot.schedule import Schedule
+from bot.stage_change import TransitionEffect
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 @dataclass
 class AppContext:
     settings: Settings
+    config: LeadbotConfig
     engine: Engine
     writer: EventWriter
     metrics: Metrics
     webhook: Webhook
+    schedule: Schedule
+    qualifier: Qualifier
+    clock: Callable[[], datetime] = utc_now
+    #: every stage change runs these in its transaction (filled from the components)
+    effects: list[TransitionEffect] = field(default_factory=list)

@@ -19,15 +19,19 @@ import logging
 import queue
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
 
-from bot.lead_events import InboundEvent
+from bot.lead_events import InboundEvent, OutcomeIn
+from bot.lifecycle import Actor, ActorKind, IllegalTransition, NotAllowed, plan_transition
+from bot.qualify import Qualifier
+from bot.stage_change import change_stage
 from storage import event_store
-from storage.event_store import PROFILE_COLUMNS
+from storage.event_store import PROFILE_COLUMNS, SCORE_COLUMNS
+from storage.transitions import StaleLead
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +40,21 @@ FIRST_TOUCH_FIELDS = frozenset({"source", "campaign", "utm"})
 
 
 @dataclass(frozen=True)
+class Refusal:
+    """Why a stored event could not take effect (kept on the event for audit)."""
+
+    status: int
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
 class IngestResult:
     external_id: str
     lead_id: int | None
     duplicate: bool
     warnings: tuple[str, ...] = ()
+    refused: Refusal | None = None
 
 
 def merge_profile(profile: Mapping[str, Any], event: InboundEvent) -> dict[str, Any]:
@@ -60,45 +74,146 @@ def merge_profile(profile: Mapping[str, Any], event: InboundEvent) -> dict[str, 
     return merged
 
 
+class Batch:
+    """One group-commit batch being applied: the leads it touches and what it stored."""
+
+    def __init__(
+        self, conn: Connection, items: Sequence[tuple[str, InboundEvent]], now: datetime
+    ) -> None:
+        self.conn, self.items, self.now = conn, items, now
+        creators = [e.profile.email for _, e in items if e.outcome is None]
+        self.leads: dict[str, Mapping[str, Any]] = dict(
+            event_store.upsert_leads(conn, list(dict.fromkeys(creators)), now)
+        )
+        outcome_only = {e.profile.email for _, e in items if e.outcome is not None} - set(
+            self.leads
+        )
+        self.leads.update(event_store.leads_by_email(conn, outcome_only))
+
+    def lead_id(self, event: InboundEvent) -> int | None:
+        lead = self.leads.get(event.profile.email)
+        return lead["id"] if lead is not None else None
+
+
 def apply_batch(
-    conn: Connection, items: Sequence[tuple[str, InboundEvent]], now: datetime
+    conn: Connection,
+    items: Sequence[tuple[str, InboundEvent]],
+    now: datetime,
+    qualifier: Qualifier,
 ) -> list[IngestResult]:
     """Apply ``(source, event)`` pairs inside the caller's transaction, in order.
 
     The first copy of an event id in the batch is the one stored; later copies,
-    and ids stored by earlier deliveries, are answered as duplicates.
+    and ids stored by earlier deliveries, are answered as duplicates. Leads the
+    batch changed are re-scored once, after all their new activities, and moved
+    to the stage their score implies. Outcomes then move SQLs to won or lost.
     """
-    emails = list(dict.fromkeys(event.profile.email for _, event in items))
-    leads = event_store.upsert_leads(conn, emails, now)
+    batch = Batch(conn, items, now)
     first: dict[tuple[str, str], int] = {}
     for index, (source, event) in enumerate(items):
         first.setdefault((source, event.external_id), index)
     stored = event_store.insert_events(
-        conn, [_event_row(items[i], leads, now) for i in first.values()]
+        conn, [_event_row(items[i], batch.lead_id(items[i][1]), now) for i in first.values()]
     )
     fresh = [index for key, index in first.items() if key in stored]
     earlier = event_store.event_lead_ids(conn, [key for key in first if key not in stored])
     event_store.insert_activities(
-        conn, [row for i in fresh if (row := _activity_row(items[i], leads, stored)) is not None]
+        conn, [row for i in fresh if (row := _activity_row(items[i], batch, stored)) is not None]
     )
-    _merge_profiles(conn, leads, [items[i][1] for i in fresh], now)
+    fresh_events = [items[i][1] for i in fresh]
+    _update_leads(batch, [e for e in fresh_events if e.profile.email in batch.leads], qualifier)
+    refusals = {
+        i: refusal
+        for i in fresh
+        if items[i][1].outcome is not None
+        and (refusal := _apply_outcome(batch, items[i], stored, qualifier)) is not None
+    }
 
     fresh_set = set(fresh)
     results = []
     for index, (source, event) in enumerate(items):
-        lead_id = leads[event.profile.email]["id"]
         if index in fresh_set:
-            results.append(
-                IngestResult(event.external_id, lead_id, False, tuple(event.profile.warnings))
+            warnings = tuple(event.profile.warnings)
+            result = IngestResult(
+                event.external_id, batch.lead_id(event), False, warnings, refusals.get(index)
             )
+            results.append(result)
         else:
-            lead_id = earlier.get((source, event.external_id), lead_id)
+            lead_id = earlier.get((source, event.external_id), batch.lead_id(event))
             results.append(IngestResult(event.external_id, lead_id, duplicate=True))
     return results
 
 
+def _update_leads(batch: Batch, events: Sequence[InboundEvent], qualifier: Qualifier) -> None:
+    """Merge profiles, re-score and requalify every lead these events touched."""
+    profiles: dict[str, dict[str, Any]] = {}
+    for event in events:
+        email = event.profile.email
+        current = profiles.get(email) or {c: batch.leads[email][c] for c in PROFILE_COLUMNS}
+        profiles[email] = merge_profile(current, event)
+    if not profiles:
+        return
+    ids = {email: batch.leads[email]["id"] for email in profiles}
+    activities = event_store.activities_for(batch.conn, ids.values())
+    rows, rescored = [], {}
+    for email, profile in profiles.items():
+        lead = {**batch.leads[email], **profile}
+        result = qualifier.rescore(lead, activities[ids[email]], batch.now)
+        rescored[email] = (lead, result)
+        rows.append({"lead_id": ids[email], "updated_at": batch.now, **profile, **result.columns})
+    event_store.update_leads(batch.conn, (*PROFILE_COLUMNS, "updated_at", *SCORE_COLUMNS), rows)
+    for email, (lead, result) in rescored.items():
+        moved = qualifier.requalify(batch.conn, {**lead, **result.columns}, result.score, batch.now)
+        if moved is not None:
+            batch.leads[email] = moved
+
+
+def _apply_outcome(
+    batch: Batch,
+    item: tuple[str, InboundEvent],
+    stored: Mapping[tuple[str, str], int],
+    qualifier: Qualifier,
+) -> Refusal | None:
+    """Move an SQL to won or lost; a refusal (kept on the stored event for audit) otherwise."""
+    source, event = item
+    outcome = event.outcome
+    assert outcome is not None
+    event_id = stored[(source, event.external_id)]
+    lead = batch.leads.get(event.profile.email)
+    if lead is None:
+        refusal = Refusal(422, "unknown_lead", "no lead with this email; send its profile first")
+    else:
+        try:
+            actor = Actor(ActorKind.SOURCE, source)
+            plan = plan_transition(
+                lead["stage"], outcome.result, actor, outcome.reason, now=batch.now
+            )
+            plan = replace(plan, lead_changes={**plan.lead_changes, **_deal_columns(outcome)})
+            batch.leads[event.profile.email] = change_stage(
+                batch.conn,
+                lead_id=lead["id"],
+                expected_version=lead["version"],
+                plan=plan,
+                effects=qualifier.effects,
+            )
+            return None
+        except (IllegalTransition, NotAllowed, StaleLead) as exc:
+            refusal = Refusal(409, "illegal_transition", str(exc))
+    event_store.refuse_event(batch.conn, event_id, refusal.message)
+    return refusal
+
+
+def _deal_columns(outcome: OutcomeIn) -> dict[str, Any]:
+    columns: dict[str, Any] = {}
+    if outcome.closed_at is not None:
+        columns["closed_at"] = outcome.closed_at
+    if outcome.result == "won":
+        columns.update(deal_amount=outcome.amount, deal_currency=outcome.currency)
+    return columns
+
+
 def _event_row(
-    item: tuple[str, InboundEvent], leads: Mapping[str, Mapping[str, Any]], now: datetime
+    item: tuple[str, InboundEvent], lead_id: int | None, now: datetime
 ) -> dict[str, Any]:
     source, event = item
     return {
@@ -108,48 +223,23 @@ def _event_row(
         "received_at": now,
         "payload": event.raw,
         "status": "accepted",
-        "lead_id": leads[event.profile.email]["id"],
+        "lead_id": lead_id,
     }
 
 
 def _activity_row(
-    item: tuple[str, InboundEvent],
-    leads: Mapping[str, Mapping[str, Any]],
-    stored: Mapping[tuple[str, str], int],
+    item: tuple[str, InboundEvent], batch: Batch, stored: Mapping[tuple[str, str], int]
 ) -> dict[str, Any] | None:
     source, event = item
     if event.activity is None:
         return None
     return {
-        "lead_id": leads[event.profile.email]["id"],
+        "lead_id": batch.lead_id(event),
         "event_id": stored[(source, event.external_id)],
         "type": event.activity.type,
         "occurred_at": event.occurred_at,
         "properties": dict(event.activity.properties),
     }
-
-
-def _merge_profiles(
-    conn: Connection,
-    leads: Mapping[str, Mapping[str, Any]],
-    events: Sequence[InboundEvent],
-    now: datetime,
-) -> None:
-    profiles = {email: {c: row[c] for c in PROFILE_COLUMNS} for email, row in leads.items()}
-    changed: set[str] = set()
-    for event in events:
-        email = event.profile.email
-        merged = merge_profile(profiles[email], event)
-        if merged != profiles[email]:
-            profiles[email] = merged
-            changed.add(email)
-    event_store.update_profiles(
-        conn,
-        [
-            {"lead_id": leads[email]["id"], "updated_at": now, **profiles[email]}
-            for email in changed
-        ],
-    )
 
 
 @dataclass
@@ -174,11 +264,13 @@ class EventWriter:
     def __init__(
         self,
         engine: Engine,
+        qualifier: Qualifier,
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         max_batch_events: int = 512,
     ) -> None:
         self._engine = engine
+        self._qualifier = qualifier
         self._clock = clock
         self._max_batch_events = max_batch_events
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
@@ -228,7 +320,7 @@ class EventWriter:
         items = [(submission.source, event) for submission in batch for event in submission.events]
         try:
             with self._engine.begin() as conn:
-                results = apply_batch(conn, items, self._clock())
+                results = apply_batch(conn, items, self._clock(), self._qualifier)
         except Exception as exc:
             if len(batch) > 1:
                 for submission in batch:  # isolate the culprit; the others still commit

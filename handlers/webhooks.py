@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from bot.context import AppContext
-from bot.ingest import WriterStopped
+from bot.ingest import IngestResult, WriterStopped
 from bot.lead_events import InvalidPayload, parse_events
 from handlers.http_errors import refusal
 
@@ -106,18 +106,27 @@ async def _handle(request: Request, ctx: AppContext, source: str) -> Response:
             "lead_ids": [r.lead_id for r in results][:20],
         },
     )
-    payloads = [
-        {
-            "id": r.external_id,
-            "lead_id": r.lead_id,
-            "duplicate": r.duplicate,
-            **({"warnings": list(r.warnings)} if r.warnings else {}),
-        }
-        for r in results
-    ]
+    payloads = [_result_body(r) for r in results]
     if isinstance(document, dict) and "events" in document:
         return JSONResponse({"results": payloads}, status_code=202 if accepted else 200)
-    return JSONResponse(payloads[0], status_code=200 if results[0].duplicate else 202)
+    only = results[0]
+    if only.refused is not None:
+        return JSONResponse(payloads[0], status_code=only.refused.status)
+    return JSONResponse(payloads[0], status_code=200 if only.duplicate else 202)
+
+
+def _result_body(result: IngestResult) -> dict[str, object]:
+    body: dict[str, object] = {
+        "id": result.external_id,
+        "lead_id": result.lead_id,
+        "duplicate": result.duplicate,
+    }
+    if result.warnings:
+        body["warnings"] = list(result.warnings)
+    if result.refused is not None:
+        body["error"] = result.refused.code
+        body["message"] = f"stored for audit but not applied: {result.refused.message}"
+    return body
 
 
 def _signature_message(exc: Exception) -> str:

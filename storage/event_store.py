@@ -23,18 +23,24 @@ lead_table = Lead.__table__  # type: ignore[attr-defined]
 event_table = Event.__table__  # type: ignore[attr-defined]
 activity_table = Activity.__table__  # type: ignore[attr-defined]
 
-#: lead columns an inbound profile may set (the writer rewrites them all at once)
+#: lead columns an inbound profile may set
 PROFILE_COLUMNS = (
     "first_name", "last_name", "company", "job_title", "country", "company_size", "industry",
     "phone", "website", "source", "campaign", "utm", "attributes",
 )  # fmt: skip
 
 
-_UPDATE_PROFILES = (
-    update(lead_table)
-    .where(lead_table.c.id == bindparam("lead_id"))
-    .values({name: bindparam(name) for name in (*PROFILE_COLUMNS, "updated_at")})
-)
+#: lead columns a score writes
+SCORE_COLUMNS = ("fit_score", "engagement_score", "score", "hot", "score_reasons", "scored_at")
+
+
+@cache
+def _update_statement(columns: tuple[str, ...]) -> Any:
+    return (
+        update(lead_table)
+        .where(lead_table.c.id == bindparam("lead_id"))
+        .values({name: bindparam(name) for name in columns})
+    )
 
 
 @cache
@@ -101,10 +107,12 @@ def insert_activities(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> No
         conn.execute(activity_table.insert(), list(rows))
 
 
-def update_profiles(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Rewrite the profile columns of each lead in ``rows`` (``lead_id`` plus PROFILE_COLUMNS)."""
+def update_leads(
+    conn: Connection, columns: Sequence[str], rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """Set ``columns`` on each lead in ``rows`` (each row: ``lead_id`` plus those columns)."""
     if rows:
-        conn.execute(_UPDATE_PROFILES, list(rows))
+        conn.execute(_update_statement(tuple(columns)), list(rows))
 
 
 def activities_for(conn: Connection, lead_ids: Iterable[int]) -> dict[int, list[RowMapping]]:
@@ -122,3 +130,34 @@ def activities_for(conn: Connection, lead_ids: Iterable[int]) -> dict[int, list[
     for row in conn.execute(stmt).mappings():
         grouped[row["lead_id"]].append(row)
     return grouped
+
+
+def leads_by_email(conn: Connection, emails: Iterable[str]) -> dict[str, RowMapping]:
+    """Existing leads only (an outcome must not create a lead)."""
+    emails = list(emails)
+    if not emails:
+        return {}
+    rows = conn.execute(select(lead_table).where(lead_table.c.email.in_(emails))).mappings()
+    return {row["email"]: row for row in rows}
+
+
+def leads_page(
+    conn: Connection, *, stages: Sequence[str], after_id: int, limit: int
+) -> Sequence[RowMapping]:
+    """The next page of leads in ``stages`` by id, for sweeps over the whole table."""
+    stmt = (
+        select(lead_table)
+        .where(lead_table.c.stage.in_(stages), lead_table.c.id > after_id)
+        .order_by(lead_table.c.id)
+        .limit(limit)
+    )
+    return conn.execute(stmt).mappings().all()
+
+
+def refuse_event(conn: Connection, event_id: int, error: str) -> None:
+    """Mark a stored event as refused: it stays for audit but took no effect."""
+    conn.execute(
+        update(event_table)
+        .where(event_table.c.id == event_id)
+        .values(status="refused", error=error[:1000])
+    )

@@ -248,3 +248,15 @@ class DigestRun(SQLModel, table=True):
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
     claimed_by: str | None = Field(default=None, max_length=200)
+
+
+class AppState(SQLModel, table=True):
+    """Named facts about the installation, such as the rules the stored scores came from."""
+
+    __tablename__ = "app_state"
+
+    key: str = Field(primary_key=True, max_length=100)
+    value: str = Field(max_length=2000, nullable=False)
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
