@@ -40,3 +40,5 @@ class AppContext:
     clock: Callable[[], datetime] = utc_now
     #: every stage change runs these in its transaction (filled from the components)
     effects: list[TransitionEffect] = field(default_factory=list)
+    #: thread-safe callbacks run after the ingest writer commits (wake the outbox worker)
+    after_commit: list[Callable[[], None]] = field(default_factory=list)

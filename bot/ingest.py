@@ -268,11 +268,14 @@ class EventWriter:
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         max_batch_events: int = 512,
+        after_commit: Sequence[Callable[[], None]] = (),
     ) -> None:
         self._engine = engine
         self._qualifier = qualifier
         self._clock = clock
         self._max_batch_events = max_batch_events
+        #: called on the writer thread after each commit (e.g. wake the outbox worker)
+        self.after_commit = after_commit
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
 
@@ -329,6 +332,8 @@ class EventWriter:
             log.exception("event batch failed", extra={"source": batch[0].source})
             _resolve(batch[0], error=exc)
             return
+        for hook in self.after_commit:
+            hook()
         offset = 0
         for submission in batch:
             submission.results = results[offset : offset + len(submission.events)]
