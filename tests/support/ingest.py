@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 
 from bot.app import create_app
 from bot.config import Settings
+from bot.context import AppContext
 from bot.serving import ThreadedServer
 from bot.webhook_client import signed_request
 from storage.db import make_engine
@@ -26,6 +27,7 @@ class LiveApp:
     url: str
     engine: Engine
     client: httpx.Client
+    ctx: AppContext
 
     def post(
         self, document: Any, *, msg_id: str | None = None, secret: str = SECRET
@@ -47,11 +49,9 @@ class LiveApp:
 def live_app(db_url: str, **settings: Any) -> Iterator[LiveApp]:
     engine = make_engine(db_url)
     config = Settings(database_url=db_url, webhook_secret=SECRET, **settings)
-    with (
-        ThreadedServer(create_app(config, engine=engine)) as server,
-        httpx.Client(timeout=10) as client,
-    ):
-        yield LiveApp(server.url, engine, client)
+    app = create_app(config, engine=engine)
+    with ThreadedServer(app) as server, httpx.Client(timeout=10) as client:
+        yield LiveApp(server.url, engine, client, app.state.ctx)
     engine.dispose()
 
 
