@@ -155,17 +155,19 @@ def _update_leads(batch: Batch, events: Sequence[InboundEvent], qualifier: Quali
         return
     ids = {email: batch.leads[email]["id"] for email in profiles}
     activities = event_store.activities_for(batch.conn, ids.values())
-    rows, rescored = [], {}
+    changed_profiles, scores, rescored = [], [], {}
     for email, profile in profiles.items():
-        lead = {**batch.leads[email], **profile}
-        result = qualifier.rescore(lead, activities[ids[email]], batch.now)
-        rescored[email] = (lead, result)
-        rows.append({"lead_id": ids[email], "updated_at": batch.now, **profile, **result.columns})
-    event_store.update_leads(batch.conn, (*PROFILE_COLUMNS, "updated_at", *SCORE_COLUMNS), rows)
-    for email, (lead, result) in rescored.items():
-        moved = qualifier.requalify(batch.conn, {**lead, **result.columns}, result.score, batch.now)
-        if moved is not None:
-            batch.leads[email] = moved
+        stored = batch.leads[email]
+        if any(stored[c] != profile[c] for c in PROFILE_COLUMNS):
+            changed_profiles.append({"lead_id": ids[email], "updated_at": batch.now, **profile})
+        result = qualifier.rescore({**stored, **profile}, activities[ids[email]], batch.now)
+        scores.append({"lead_id": ids[email], **result.columns})
+        rescored[email] = ({**stored, **profile, **result.columns}, result.score)
+    event_store.update_leads(batch.conn, (*PROFILE_COLUMNS, "updated_at"), changed_profiles)
+    event_store.update_leads(batch.conn, SCORE_COLUMNS, scores)
+    for email, (lead, score) in rescored.items():
+        moved = qualifier.requalify(batch.conn, lead, score, batch.now)
+        batch.leads[email] = moved if moved is not None else lead
 
 
 def _apply_outcome(
@@ -190,11 +192,7 @@ def _apply_outcome(
             )
             plan = replace(plan, lead_changes={**plan.lead_changes, **_deal_columns(outcome)})
             batch.leads[event.profile.email] = change_stage(
-                batch.conn,
-                lead_id=lead["id"],
-                expected_version=lead["version"],
-                plan=plan,
-                effects=qualifier.effects,
+                batch.conn, lead=lead, plan=plan, effects=qualifier.effects
             )
             return None
         except (IllegalTransition, NotAllowed, StaleLead) as exc:

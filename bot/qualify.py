@@ -68,12 +68,6 @@ class Qualifier:
         if plan is None:
             return None
         try:
-            return change_stage(
-                conn,
-                lead_id=lead["id"],
-                expected_version=lead["version"],
-                plan=plan,
-                effects=self.effects,
-            )
+            return change_stage(conn, lead=lead, plan=plan, effects=self.effects)
         except StaleLead:
             return None  # someone moved the lead meanwhile; their decision stands

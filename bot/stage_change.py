@@ -11,14 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from bot.lifecycle import TransitionPlan
-from storage.models import Lead
 from storage.transitions import apply_transition
-
-_lead = Lead.__table__  # type: ignore[attr-defined]
 
 
 class TransitionEffect(Protocol):
@@ -35,18 +31,19 @@ class TransitionEffect(Protocol):
 def change_stage(
     conn: Connection,
     *,
-    lead_id: int,
-    expected_version: int,
+    lead: Mapping[str, Any],
     plan: TransitionPlan,
     effects: Sequence[TransitionEffect] = (),
 ) -> Mapping[str, Any]:
-    """Apply ``plan`` with optimistic concurrency and run ``effects``; returns the new lead row.
+    """Apply ``plan`` to ``lead`` (a full lead row) and run ``effects``; returns the new row.
 
-    Raises ``storage.transitions.StaleLead`` when someone else changed the lead
-    first (the caller tells the user who), ``UnknownLead`` when it is gone.
+    The lead's ``version`` is the optimistic-concurrency check: raises
+    ``storage.transitions.StaleLead`` when someone else changed the lead since
+    it was read (the caller tells the user who), ``UnknownLead`` when it is gone.
     """
-    apply_transition(conn, lead_id=lead_id, expected_version=expected_version, plan=plan)
-    lead = conn.execute(select(_lead).where(_lead.c.id == lead_id)).mappings().one()
+    before, lead_id, expected_version = lead, lead["id"], lead["version"]
+    version = apply_transition(conn, lead_id=lead_id, expected_version=expected_version, plan=plan)
+    lead = {**before, **plan.lead_changes, "version": version, "updated_at": plan.at}
     for effect in effects:
         effect(conn, lead, plan)
     return lead

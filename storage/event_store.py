@@ -50,7 +50,7 @@ def _dialect_statements(dialect: str) -> dict[str, Any]:
     return {
         "upsert_leads": upsert.on_conflict_do_update(
             index_elements=["email"], set_={"email": upsert.excluded.email}
-        ).returning(*lead_table.c),
+        ).returning(*(c for c in lead_table.c if c.name != "score_reasons")),
         "insert_events": insert_for(dialect, event_table)
         .on_conflict_do_nothing(index_elements=["source", "external_id"])
         .returning(event_table.c.source, event_table.c.external_id, event_table.c.id),
@@ -62,7 +62,7 @@ def _statement(conn: Connection, name: str) -> Any:
 
 
 def upsert_leads(conn: Connection, emails: Sequence[str], now: datetime) -> dict[str, RowMapping]:
-    """The lead row for each email, creating the missing ones.
+    """The lead row for each email (without ``score_reasons``), creating the missing ones.
 
     The no-op ``DO UPDATE`` (rather than ``DO NOTHING``) makes RETURNING give
     existing rows too, and on PostgreSQL takes their row locks, so two

@@ -107,7 +107,7 @@ def test_outcomes_move_sqls_and_refuse_illegal_moves(app) -> None:
     lead = lead_row(app, email)
     accept = plan_transition("mql", "sql", Actor(ActorKind.SLACK, "U0ALICE"), now=datetime.now(UTC))
     with app.engine.begin() as conn:
-        change_stage(conn, lead_id=lead["id"], expected_version=lead["version"], plan=accept)
+        change_stage(conn, lead=lead, plan=accept)
 
     won = app.post(
         outcome(email, "won", amount=24000, currency="eur", reason="signed"), msg_id="o3"

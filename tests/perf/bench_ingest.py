@@ -31,17 +31,22 @@ TITLES = ["VP Marketing", "CTO", "Student", "Head of Sales", "Engineer", "Direct
 ACTIVITIES = ["page_view", "pricing_view", "content_download", "demo_request", "email_click"]
 
 
+LEADS = int(os.environ.get("BENCH_LEADS", "3000"))
+
+
 def document(n: int) -> dict:
+    """The n-th event of a stream where each of LEADS leads sends about ten events a run."""
+    lead = (n * 7919) % LEADS
     return {
         "type": "lead.activity",
         "lead": {
-            "email": f"lead{n % 20000}@company{n % 997}.example",
+            "email": f"lead{lead}@company{lead % 997}.example",
             "first_name": "Alex",
-            "last_name": f"Tester{n}",
-            "job_title": TITLES[n % len(TITLES)],
-            "company": f"Company {n % 997}",
-            "country": ["DE", "US", "France", "GB"][n % 4],
-            "company_size": (n * 37) % 5000,
+            "last_name": f"Tester{lead}",
+            "job_title": TITLES[lead % len(TITLES)],
+            "company": f"Company {lead % 997}",
+            "country": ["DE", "US", "France", "GB"][lead % 4],
+            "company_size": (lead * 37) % 5000,
         },
         "activity": {
             "type": ACTIVITIES[n % len(ACTIVITIES)],
