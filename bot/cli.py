@@ -5,14 +5,18 @@ from __future__ import annotations
 import base64
 import secrets
 import sys
+from pathlib import Path
 from typing import Annotated, NoReturn
 
 import httpx
 import typer
 from rich.console import Console
 
+from bot.cli_demo import demo_command
+from bot.cli_outbox import outbox_app
 from bot.cli_rules import init_command, rules_app
 from bot.config import ConfigError, Settings, load_settings
+from bot.sandbox.component import sandbox_url
 
 app = typer.Typer(
     name="leadbot",
@@ -25,6 +29,8 @@ db_app = typer.Typer(help="Database schema: apply and inspect migrations.", no_a
 app.add_typer(db_app, name="db")
 app.add_typer(rules_app, name="rules", help="Scoring rules: check, explain, what-if.")
 app.command("init")(init_command)
+app.add_typer(outbox_app, name="outbox", help="Outgoing messages: list, retry what failed.")
+app.command("demo")(demo_command)
 
 console = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -91,21 +97,39 @@ def _safe_url(settings: Settings) -> str:
 
 
 def _banner(settings: Settings) -> None:
-    mode = (
-        "sandbox (no SLACK_BOT_TOKEN: Slack is simulated in-process)"
-        if settings.sandbox
-        else ("Slack workspace over Socket Mode" if settings.socket_mode else "Slack workspace")
-    )
-    console.print(f"[bold]leadbot[/bold] listening on {settings.base_url}", highlight=False)
-    console.print(f"  mode:     {mode}", highlight=False)
-    console.print(f"  database: {_safe_url(settings)}", highlight=False)
-    console.print(f"  webhook:  POST {settings.base_url}/webhooks/generic", highlight=False)
+    """Say what runs where, and the next step: the sandbox page, or how to leave it."""
+    base = settings.base_url
     if settings.sandbox:
-        console.print(
-            "  connect a workspace: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET "
-            "(README: Connecting Slack)",
-            highlight=False,
-        )
+        mode = "sandbox: Slack is simulated in-process (no SLACK_BOT_TOKEN)"
+    elif settings.socket_mode:
+        mode = "Slack workspace over Socket Mode"
+    else:
+        mode = f"Slack workspace (Slack sends to POST {base}/slack/events)"
+    lines = [
+        f"[bold]leadbot[/bold] listening on {base}",
+        f"  mode:      {mode}",
+        f"  database:  {_database_location(settings)}",
+        f"  webhook:   POST {base}/webhooks/generic",
+    ]
+    if settings.sandbox:
+        lines += [
+            f"  sandbox:   [bold]{sandbox_url(base)}[/bold]  (open it in a browser)",
+            "  demo:      leadbot demo  (sends sample leads; MQL cards appear in #sales)",
+            "  workspace: set SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET and LEADBOT_WEBHOOK_SECRET "
+            "to use a real Slack workspace (README: Connecting Slack)",
+        ]
+    for line in lines:
+        console.print(line, highlight=False)
+
+
+def _database_location(settings: Settings) -> str:
+    """SQLite as an absolute file path (a relative one depends on where you started)."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return f"SQLite file {Path(url.database).resolve()}"
+    return _safe_url(settings)
 
 
 @db_app.command("upgrade")

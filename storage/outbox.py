@@ -1,0 +1,327 @@
+"""The transactional outbox: work to send, written in the transaction that caused it.
+
+Producers call ``enqueue``/``enqueue_slack`` on their own ``Connection`` so a
+message exists exactly when the change that caused it was committed. The
+delivery worker (``bot.delivery``) claims due rows, and settles each claim
+with ``complete``, ``fail`` or ``reschedule``.
+
+A claim is fenced by the ``claimed_until`` it wrote: settling a row checks
+that value, so an instance whose lease ran out (and whose work another
+instance took over) cannot overwrite the newer claim.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, bindparam, case, or_, select, update
+from sqlalchemy.engine import Connection, RowMapping
+
+from storage.dialect import insert_for
+from storage.models import Outbox, OutboxStatus, SlackMessage, utcnow
+
+OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
+SLACK_MESSAGE = SlackMessage.__table__  # type: ignore[attr-defined]
+
+#: ``Outbox.kind`` of Slack Web API calls
+SLACK = "slack"
+
+PENDING, IN_FLIGHT = OutboxStatus.PENDING.value, OutboxStatus.IN_FLIGHT.value
+DONE, DEAD = OutboxStatus.DONE.value, OutboxStatus.DEAD.value
+
+_ERROR_MAX = 2000
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """One row of the outbox, as claimed or listed."""
+
+    id: int
+    kind: str
+    target: str
+    payload: dict[str, Any]
+    dedupe_key: str
+    lead_id: int | None
+    status: str
+    #: failed attempts that may have reached the receiver; they count toward dead-lettering
+    attempts: int
+    next_attempt_at: datetime
+    claimed_until: datetime | None
+    last_error: str | None
+    result: dict[str, Any]
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: RowMapping) -> OutboxItem:
+        return cls(**{name: row[name] for name in cls.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
+class PostedMessage:
+    """Where a delivered ``chat.postMessage`` landed."""
+
+    channel: str
+    ts: str
+    thread_ts: str | None = None
+
+
+def enqueue(
+    conn: Connection,
+    *,
+    kind: str,
+    dedupe_key: str,
+    target: str,
+    payload: Mapping[str, Any],
+    lead_id: int | None = None,
+    not_before: datetime | None = None,
+) -> bool:
+    """Add work to the outbox; ``False`` when ``dedupe_key`` is already there."""
+    now = utcnow()
+    statement = (
+        insert_for(conn, OUTBOX)
+        .values(
+            kind=kind,
+            target=target,
+            payload=dict(payload),
+            dedupe_key=dedupe_key,
+            lead_id=lead_id,
+            status=PENDING,
+            attempts=0,
+            next_attempt_at=max(now, not_before) if not_before else now,
+            result={},
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(OUTBOX.c.id)
+    )
+    return conn.execute(statement).first() is not None
+
+
+def enqueue_slack(
+    conn: Connection,
+    *,
+    dedupe_key: str,
+    target: str,
+    method: str,
+    args: dict[str, Any],
+    lead_id: int | None = None,
+    purpose: str | None = None,
+    thread_of: str | None = None,
+    update_of: str | None = None,
+    not_before: datetime | None = None,
+) -> bool:
+    """Queue one Slack Web API call.
+
+    ``thread_of``/``update_of`` name an earlier ``chat.postMessage`` by its
+    dedupe key; its ``ts`` is only known once it is delivered, so the worker
+    fills it in then. ``purpose`` on a post records a ``SlackMessage`` so the
+    card can be found and updated later.
+    """
+    payload = {
+        "method": method,
+        "args": args,
+        **{
+            name: value
+            for name, value in {
+                "purpose": purpose,
+                "thread_of": thread_of,
+                "update_of": update_of,
+            }.items()
+            if value is not None
+        },
+    }
+    return enqueue(
+        conn,
+        kind=SLACK,
+        dedupe_key=dedupe_key,
+        target=target,
+        payload=payload,
+        lead_id=lead_id,
+        not_before=not_before,
+    )
+
+
+def claim(
+    conn: Connection,
+    *,
+    kinds: Collection[str],
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+) -> list[OutboxItem]:
+    """Take up to ``limit`` due rows for ``lease``, in (next attempt, id) order.
+
+    Due means pending and ready, or in flight with an expired lease: the
+    instance that held it died, and whether its call reached the receiver is
+    unknown, so taking it over counts an attempt. ``SKIP LOCKED`` lets several
+    PostgreSQL instances claim side by side; SQLite's single writer makes the
+    one statement atomic on its own.
+    """
+    due = (
+        select(OUTBOX.c.id)
+        .where(
+            OUTBOX.c.kind.in_(list(kinds)),
+            or_(
+                and_(OUTBOX.c.status == PENDING, OUTBOX.c.next_attempt_at <= now),
+                and_(OUTBOX.c.status == IN_FLIGHT, OUTBOX.c.claimed_until <= now),
+            ),
+        )
+        .order_by(OUTBOX.c.next_attempt_at, OUTBOX.c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    statement = (
+        update(OUTBOX)
+        .where(OUTBOX.c.id.in_(due.scalar_subquery()))
+        .values(
+            status=IN_FLIGHT,
+            claimed_until=now + lease,
+            attempts=case(
+                (OUTBOX.c.status == IN_FLIGHT, OUTBOX.c.attempts + 1), else_=OUTBOX.c.attempts
+            ),
+        )
+        .returning(*OUTBOX.c)
+    )
+    items = [OutboxItem.from_row(row) for row in conn.execute(statement).mappings()]
+    return sorted(items, key=lambda item: (item.next_attempt_at, item.id))
+
+
+def _settle(conn: Connection, item: OutboxItem, **values: Any) -> bool:
+    statement = (
+        update(OUTBOX)
+        .where(
+            OUTBOX.c.id == item.id,
+            OUTBOX.c.status == IN_FLIGHT,
+            OUTBOX.c.claimed_until == item.claimed_until,
+        )
+        .values(**values)
+    )
+    return conn.execute(statement).rowcount == 1
+
+
+def complete(
+    conn: Connection, item: OutboxItem, *, now: datetime, result: Mapping[str, Any]
+) -> bool:
+    """Mark a claimed row delivered; ``False`` if the claim was lost meanwhile."""
+    return _settle(
+        conn,
+        item,
+        status=DONE,
+        result=dict(result),
+        done_at=now,
+        claimed_until=None,
+        last_error=None,
+    )
+
+
+def fail(conn: Connection, item: OutboxItem, *, error: str, retry_at: datetime | None) -> bool:
+    """Count a failed attempt: retry at ``retry_at``, or dead-letter when it is ``None``."""
+    return _settle(
+        conn,
+        item,
+        status=PENDING if retry_at else DEAD,
+        attempts=item.attempts + 1,
+        next_attempt_at=retry_at or item.next_attempt_at,
+        claimed_until=None,
+        last_error=error[:_ERROR_MAX],
+    )
+
+
+def reschedule(
+    conn: Connection, moves: Sequence[tuple[OutboxItem, datetime]], *, note: str | None = None
+) -> None:
+    """Put claimed rows back for later without counting an attempt.
+
+    For work that never reached the receiver: paced out, refused with 429,
+    waiting for the message it refers to, or not started before shutdown.
+    """
+    if not moves:
+        return
+    statement = (
+        update(OUTBOX)
+        .where(
+            OUTBOX.c.id == bindparam("item_id"),
+            OUTBOX.c.status == IN_FLIGHT,
+            OUTBOX.c.claimed_until == bindparam("fence"),
+        )
+        .values(
+            status=PENDING,
+            next_attempt_at=bindparam("at"),
+            claimed_until=None,
+            **({"last_error": note[:_ERROR_MAX]} if note else {}),
+        )
+    )
+    conn.execute(
+        statement,
+        [{"item_id": item.id, "fence": item.claimed_until, "at": at} for item, at in moves],
+    )
+
+
+def get_item(conn: Connection, item_id: int) -> OutboxItem | None:
+    row = conn.execute(select(OUTBOX).where(OUTBOX.c.id == item_id)).mappings().first()
+    return OutboxItem.from_row(row) if row else None
+
+
+def find_item(conn: Connection, dedupe_key: str) -> OutboxItem | None:
+    row = conn.execute(select(OUTBOX).where(OUTBOX.c.dedupe_key == dedupe_key)).mappings().first()
+    return OutboxItem.from_row(row) if row else None
+
+
+def list_items(conn: Connection, status: str | None = None, limit: int = 50) -> list[OutboxItem]:
+    """The newest rows first, optionally of one status."""
+    query = select(OUTBOX).order_by(OUTBOX.c.id.desc()).limit(limit)
+    if status is not None:
+        query = query.where(OUTBOX.c.status == status)
+    return [OutboxItem.from_row(row) for row in conn.execute(query).mappings()]
+
+
+def retry_item(conn: Connection, item_id: int) -> bool:
+    """Give a dead row a fresh start now; ``False`` if there is no dead row ``item_id``."""
+    statement = (
+        update(OUTBOX)
+        .where(OUTBOX.c.id == item_id, OUTBOX.c.status == DEAD)
+        .values(status=PENDING, attempts=0, next_attempt_at=utcnow(), last_error=None)
+    )
+    return conn.execute(statement).rowcount == 1
+
+
+def find_message(conn: Connection, dedupe_key: str) -> PostedMessage | None:
+    """The recorded Slack message posted under ``dedupe_key``, if any."""
+    row = (
+        conn.execute(
+            select(SLACK_MESSAGE.c.channel, SLACK_MESSAGE.c.ts, SLACK_MESSAGE.c.thread_ts).where(
+                SLACK_MESSAGE.c.dedupe_key == dedupe_key
+            )
+        )
+        .mappings()
+        .first()
+    )
+    return PostedMessage(**row) if row else None
+
+
+def record_message(
+    conn: Connection,
+    *,
+    dedupe_key: str,
+    lead_id: int | None,
+    purpose: str,
+    message: PostedMessage,
+    now: datetime,
+) -> None:
+    """Remember a posted message, once: a re-delivery finds it instead of posting again."""
+    conn.execute(
+        insert_for(conn, SLACK_MESSAGE)
+        .values(
+            lead_id=lead_id,
+            purpose=purpose,
+            channel=message.channel,
+            ts=message.ts,
+            thread_ts=message.thread_ts,
+            dedupe_key=dedupe_key,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+    )
