@@ -1,0 +1,157 @@
+"""import → calibrate → evaluate through the command line, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import re
+from pathlib import Path
+
+import pytest
+import typer
+from click.testing import Result
+from typer.testing import CliRunner
+
+from bot.cli_history import register
+
+CURRENT_RULES = """\
+scoring:
+  threshold: {mql: 50, min_fit: 10}
+  fit:
+    - {label: Enterprise plan, field: attributes.plan, equals: enterprise, points: 30}
+  disqualify:
+    - {label: Competitor, field: email_domain, in: [rival.example], reason: a competitor}
+"""
+
+MAPPING = """\
+key: Id
+columns:
+  Plan: attributes.plan
+  Visits: {to: attributes.visits, type: number}
+  Newsletter: {to: attributes.newsletter, type: boolean}
+  Won: converted
+"""
+
+
+@pytest.fixture
+def app(db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> typer.Typer:
+    monkeypatch.setenv("LEADBOT_DATABASE_URL", db_url)
+    monkeypatch.chdir(tmp_path)
+    Path("map.yaml").write_text(MAPPING, encoding="utf-8")
+    Path("current.yaml").write_text(CURRENT_RULES, encoding="utf-8")
+    app = typer.Typer()
+    app.callback()(lambda: None)
+    register(app)
+    return app
+
+
+def invoke(app: typer.Typer, *args: str) -> Result:
+    return CliRunner().invoke(app, list(args))
+
+
+def history_csv(path: Path, n: int = 900) -> None:
+    rng = random.Random(3)
+    lines = ["Id,Plan,Visits,Newsletter,Won"]
+    for i in range(n):
+        plan = rng.choice(["enterprise", "team", "free"])
+        visits = rng.choice([0, 1, 2, 4, 8, 16])
+        newsletter = rng.random() < 0.5
+        logit = -1.5 + {"enterprise": 2.5, "team": 1.2, "free": 0}[plan] + 0.1 * visits
+        won = rng.random() < 1 / (1 + math.exp(-logit - 0.4 * newsletter))
+        lines.append(f"L{i},{plan},{visits},{'Yes' if newsletter else 'No'},{int(won)}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_calibrated_rules_score_the_same_in_evaluate(app: typer.Typer) -> None:
+    history_csv(Path("history.csv"))
+    assert invoke(app, "import", "history.csv", "--mapping", "map.yaml").exit_code == 0
+    calibrated = invoke(
+        app, "calibrate", "--outcome", "converted", "--holdout", "0.3",
+        "--rules", "current.yaml", "--out", "rules.yaml",
+    )  # fmt: skip
+    assert calibrated.exit_code == 0, calibrated.output
+    assert "threshold: total ≥ 50 (fit ≥ 10) → total ≥" in calibrated.output
+    assert "- fit Enterprise plan (+30)" in calibrated.output
+    assert "new fit rules (in the points table)" in calibrated.output
+    assert "- disqualify" not in calibrated.output
+    assert "Competitor" in Path("rules.yaml").read_text()
+    header_auc = re.search(r"ROC AUC (\d\.\d{3})", Path("rules.yaml").read_text()).group(1)  # type: ignore[union-attr]
+
+    evaluated = invoke(
+        app,
+        "evaluate",
+        "history.csv",
+        "--rules",
+        "rules.yaml",
+        "--mapping",
+        "map.yaml",
+        "--holdout",
+        "0.3",
+        "--json",
+    )
+    assert evaluated.exit_code == 0, evaluated.output
+    figures = json.loads(evaluated.stdout)
+    assert f"{figures['roc_auc']:.3f}" == header_auc
+    held_row = next(line for line in calibrated.output.splitlines() if "held out: 270" in line)
+    assert f"{figures['precision']:.3f}" in held_row
+    assert f"{figures['recall']:.3f}" in held_row
+    assert figures["leads"] == 270
+
+
+def test_calibrate_without_history_explains_what_to_do(app: typer.Typer) -> None:
+    result = invoke(app, "calibrate", "--outcome", "won", "--out", "rules.yaml")
+    assert result.exit_code == 2
+    assert "no stored lead has a known won outcome" in result.output
+    assert not Path("rules.yaml").exists()
+
+
+def test_recall_and_capacity_exclude_each_other(app: typer.Typer) -> None:
+    result = invoke(
+        app, "calibrate", "--outcome", "converted", "--out", "r.yaml",
+        "--target-recall", "0.8", "--capacity", "10",
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "not both" in result.output
+
+
+def test_evaluate_json_matches_a_hand_computed_case(app: typer.Typer) -> None:
+    Path("small.csv").write_text(
+        "Id,Plan,Visits,Newsletter,Won\n"
+        "a,team,5,No,1\n"  # 10 + 5 = 15  flagged, converted
+        "b,free,9,No,0\n"  # 9             flagged, not converted
+        "c,team,0,No,0\n"  # 10            flagged, not converted
+        "d,free,1,Yes,1\n"  # 1 + 3 = 4    not flagged, converted
+        "e,free,0,No,0\n",  # 0            not flagged
+        encoding="utf-8",
+    )
+    Path("rules.yaml").write_text(
+        "scoring:\n"
+        "  threshold: {mql: 9}\n"
+        "  fit:\n"
+        "    - {label: Team plan, field: attributes.plan, equals: team, points: 10}\n"
+        "    - {label: Newsletter, field: attributes.newsletter, equals: true, points: 3}\n"
+        "    - {label: One visit, field: attributes.visits, min: 1, max: 2, points: 1}\n"
+        "    - {label: Visits, field: attributes.visits, min: 5, max: 6, points: 5}\n"
+        "    - {label: Many visits, field: attributes.visits, min: 9, points: 9}\n",
+        encoding="utf-8",
+    )
+    result = invoke(
+        app, "evaluate", "small.csv", "--rules", "rules.yaml", "--mapping", "map.yaml", "--json"
+    )
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.stdout)
+    # ranks: a 15 (+), c 10, b 9, d 4 (+), e 0: of 6 (positive, negative) pairs a wins 3,
+    # d beats only e: AUC = 4 / 6
+    assert figures == {
+        "leads": 5,
+        "positives": 2,
+        "roc_auc": pytest.approx(4 / 6),
+        "threshold": 9,
+        "flagged": 3,
+        "precision": pytest.approx(1 / 3),
+        "recall": pytest.approx(1 / 2),
+        "f1": pytest.approx(0.4),
+        "share_flagged": pytest.approx(3 / 5),
+        "skipped_rows": 0,
+    }

@@ -1,0 +1,165 @@
+"""Calibration: known generating rules are recovered, and the file scores as reported."""
+
+from __future__ import annotations
+
+import math
+import random
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.calibrate import CalibrationError, calibrate, design_bins
+from bot.evaluate import (
+    LabelledRecord,
+    choose_threshold,
+    evaluate_rules,
+    roc_auc,
+    split_holdout,
+)
+from bot.rules import load_config, parse_config
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+PLAN_WEIGHT = {"enterprise": 2.4, "team": 1.2, "free": 0.0}
+
+
+def synthetic(n: int = 2000, seed: int = 7) -> list[LabelledRecord]:
+    """Leads whose outcome follows a known rule: plan ≫ visits > newsletter."""
+    rng = random.Random(seed)
+    records = []
+    for i in range(n):
+        plan = rng.choice(list(PLAN_WEIGHT))
+        visits = rng.choice([0, 0, 1, 2, 3, 5, 8, 13, 21])
+        newsletter = rng.random() < 0.5
+        logit = -1.5 + PLAN_WEIGHT[plan] + 0.08 * visits + 0.5 * newsletter
+        label = rng.random() < 1 / (1 + math.exp(-logit))
+        attributes = {"plan": plan, "visits": visits, "newsletter": newsletter}
+        if i % 10 == 0:
+            attributes.pop("plan")
+        records.append(
+            LabelledRecord(f"lead{i}@example.com", {"attributes": attributes}, [], label)
+        )
+    return records
+
+
+def points_by_label(rules_text: str) -> dict[str, int]:
+    return {rule.label: rule.points for rule in parse_config(rules_text).scoring.fit}
+
+
+def test_bins_partition_every_field() -> None:
+    records = synthetic(300)
+    for bins in design_bins(records, min_count=20):
+        config = parse_config(
+            "scoring:\n  threshold: {mql: 1}\n  fit:\n"
+            + "".join(
+                f"    - {{label: b{i}, field: {b.field}, points: 1, "
+                + ", ".join(f"{k}: {v!r}" for k, v in b.condition.items())
+                + "}\n"
+                for i, b in enumerate(bins)
+            )
+        )
+        for record in records:
+            assert evaluate_rules([record], config.scoring, NOW).flagged == 1
+
+
+def test_calibration_recovers_the_generating_order() -> None:
+    result = calibrate(synthetic(), load_config(None), NOW, holdout=0.3)
+    points = points_by_label(result.text)
+    assert points["plan: enterprise"] > points["plan: team"] > points.get("plan: free", 0)
+    assert points["plan: enterprise"] - points.get("plan: free", 0) > points["newsletter: yes"]
+    assert points["newsletter: yes"] > points.get("newsletter: no", 0)
+    assert (
+        points["visits 13 or more"] > points["visits 8 to under 13"] > points.get("visits: none", 0)
+    )
+    assert result.holdout is not None and result.holdout.roc_auc > 0.7
+    assert result.train.recall >= 0.8
+
+
+def test_the_rules_file_round_trips_and_scores_as_reported(tmp_path: Path) -> None:
+    records = synthetic(1200)
+    result = calibrate(records, load_config(None), NOW, holdout=0.25)
+    path = tmp_path / "rules.yaml"
+    path.write_text(result.text, encoding="utf-8")
+    reloaded = load_config(path)
+    assert reloaded == result.config
+    train, held = split_holdout(records, 0.25)
+    assert evaluate_rules(held, reloaded.scoring, NOW) == result.holdout
+    assert evaluate_rules(train, reloaded.scoring, NOW) == result.train
+
+
+def test_capacity_limits_how_many_leads_are_flagged() -> None:
+    records = synthetic(1000)
+    result = calibrate(records, load_config(None), NOW, capacity=200)
+    assert result.train.flagged <= 200
+    assert result.train.flagged > 100
+
+
+def test_a_disqualify_rule_history_contradicts_is_dropped() -> None:
+    records = [
+        LabelledRecord(r.email, {**r.profile, "country": "IN"}, [], r.label) for r in synthetic(600)
+    ]
+    result = calibrate(records, load_config(None), NOW)
+    kept = [rule.label for rule in result.config.scoring.disqualify]
+    assert "Outside the service area" not in kept
+    assert "Personal email address" in kept
+    assert any(line.startswith("Outside the service area") for line in result.dropped)
+
+
+def test_calibration_needs_both_outcomes() -> None:
+    records = [LabelledRecord(f"{i}@x.com", {"attributes": {"a": i}}, [], True) for i in range(50)]
+    with pytest.raises(CalibrationError, match="both outcomes"):
+        calibrate(records, load_config(None), NOW)
+
+
+def test_roc_auc_counts_ties_half() -> None:
+    assert roc_auc([True, False], [2.0, 1.0]) == 1.0
+    assert roc_auc([True, False, True, False], [1, 1, 3, 0]) == pytest.approx(0.875)
+    assert math.isnan(roc_auc([True, True], [1.0, 2.0]))
+
+
+def test_threshold_for_recall_never_splits_ties() -> None:
+    totals = [50, 40, 40, 30, 10, -math.inf]
+    labels = [True, True, False, True, False, True]
+    assert choose_threshold(totals, labels, recall=0.5, flagged=None) == 40
+    assert choose_threshold(totals, labels, recall=0.75, flagged=None) == 30
+    assert choose_threshold(totals, labels, recall=None, flagged=2) == 50
+    assert choose_threshold(totals, labels, recall=1.0, flagged=None) == 10
+
+
+def test_the_holdout_split_is_stratified_and_reproducible() -> None:
+    records = synthetic(1000)
+    train, held = split_holdout(records, 0.3)
+    assert split_holdout(list(reversed(records)), 0.3)[1] == sorted(
+        held, key=lambda r: -records.index(r)
+    )
+    positives = sum(r.label for r in records)
+    assert sum(r.label for r in held) == round(0.3 * positives)
+    assert len(held) == round(0.3 * positives) + round(0.3 * (1000 - positives))
+    assert not {r.email for r in train} & {r.email for r in held}
+
+
+X_EDUCATION = Path("/work/shared/data/x-education/leads.csv")
+EXAMPLE_MAPPING = Path(__file__).parents[2] / "bot" / "examples" / "x-education-mapping.yaml"
+
+
+@pytest.mark.skipif(not X_EDUCATION.is_file(), reason="the shared X Education file is absent")
+def test_x_education_held_out_quality() -> None:
+    from bot.evaluate import records_from_csv
+    from bot.mapping import load_mapping
+
+    records, report = records_from_csv(X_EDUCATION, load_mapping(EXAMPLE_MAPPING), NOW)
+    assert len(records) == 6465 and not report.errors
+    result = calibrate(records, load_config(None), NOW, holdout=0.3)
+    assert result.holdout is not None
+    assert result.holdout.roc_auc > 0.89
+    assert result.holdout.precision > 0.74
+    assert result.current.roc_auc < 0.6
+
+
+def test_without_scikit_learn_the_error_says_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "sklearn.linear_model", None)
+    with pytest.raises(CalibrationError, match=r"pip install 'leadbot\[calibrate\]'"):
+        calibrate(synthetic(200), load_config(None), NOW)
