@@ -57,6 +57,10 @@ class Lead(SQLModel, table=True):
         Index("ix_lead_first_seen_at", "first_seen_at"),
         Index("ix_lead_source_first_seen", "source", "first_seen_at"),
         Index("ix_lead_owner_stage", "owner_id", "stage"),
+        # stats and digests: new leads per source and campaign, read from the index alone
+        Index("ix_lead_first_seen_source_campaign", "first_seen_at", "source", "campaign"),
+        # the sales queue in the order /leads pending shows it: hot first, then oldest
+        Index("ix_lead_stage_hot_mql_at", "stage", "hot", "mql_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -162,6 +166,10 @@ class Transition(SQLModel, table=True):
     __table_args__ = (
         Index("ix_transition_lead_at", "lead_id", "at"),
         Index("ix_transition_to_stage_at", "to_stage", "at"),
+        # stats and digests read a window's moves from this index alone
+        Index(
+            "ix_transition_to_stage_at_cover", "to_stage", "at", "lead_id", "from_stage", "reason"
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

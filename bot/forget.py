@@ -1,0 +1,89 @@
+"""Erase a lead's personal data on request, keeping the facts the funnel is made of.
+
+Erased: names, email (replaced by a placeholder that identifies no one), phone,
+company, job title, website, UTM and custom attributes, the per-rule details
+of the score, free-text notes on transitions, the raw payloads of the lead's
+events and the properties of its activities, and the bodies of Slack
+messages already delivered about it. Kept: stages, transitions with their
+actors, reasons and times, scores, source, campaign, country, company size,
+industry and deal amounts — so stats and digests stay true after an erasure.
+
+Messages already posted in Slack are not edited; the docs say how to remove
+them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.engine import Connection
+
+from storage.models import Activity, Event, Lead, Outbox, OutboxStatus, Transition
+
+_lead = Lead.__table__  # type: ignore[attr-defined]
+_event = Event.__table__  # type: ignore[attr-defined]
+_activity = Activity.__table__  # type: ignore[attr-defined]
+_transition = Transition.__table__  # type: ignore[attr-defined]
+_outbox = Outbox.__table__  # type: ignore[attr-defined]
+_SETTLED = (OutboxStatus.DONE.value, OutboxStatus.DEAD.value)
+
+
+@dataclass(frozen=True)
+class Erasure:
+    lead_id: int
+    events: int
+    activities: int
+    notes: int
+
+
+def placeholder_email(lead_id: int) -> str:
+    """Unique (the column is) and meaningless outside this database; never deliverable."""
+    return f"erased-{lead_id}@erased.invalid"
+
+
+def erase_lead(conn: Connection, lead: dict[str, Any] | Any, *, now: datetime) -> Erasure:
+    """Erase the personal data of ``lead`` (a lead row) in the caller's transaction."""
+    lead_id = lead["id"]
+    reasons = [
+        {"kind": r.get("kind"), "label": r.get("label"), "points": r.get("points", 0)}
+        for r in lead["score_reasons"] or []
+    ]
+    conn.execute(
+        update(_lead)
+        .where(_lead.c.id == lead_id)
+        .values(
+            email=placeholder_email(lead_id),
+            first_name=None,
+            last_name=None,
+            phone=None,
+            company=None,
+            job_title=None,
+            website=None,
+            utm={},
+            attributes={},
+            score_reasons=reasons,
+            erased_at=now,
+            updated_at=now,
+            version=_lead.c.version + 1,
+        )
+    )
+    events = conn.execute(
+        update(_event).where(_event.c.lead_id == lead_id).values(payload={}, error=None)
+    ).rowcount
+    activities = conn.execute(
+        update(_activity).where(_activity.c.lead_id == lead_id).values(properties={})
+    ).rowcount
+    notes = conn.execute(
+        update(_transition)
+        .where(_transition.c.lead_id == lead_id, _transition.c.note.is_not(None))
+        .values(note=None)
+    ).rowcount
+    conn.execute(
+        update(_outbox)
+        .where(_outbox.c.lead_id == lead_id, _outbox.c.status.in_(_SETTLED))
+        .values(payload={})
+    )
+    return Erasure(lead_id, events, activities, notes)

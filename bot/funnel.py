@@ -1,0 +1,203 @@
+"""The numbers of a period, computed from plain rows: one definition for stats and digests.
+
+Counts are of what *happened* in the window (leads first seen, moves made),
+so a week's numbers add up from its days. Conversions compare each step with
+the decisions taken at it, which stays between 0 and 100 % even for a short
+window:
+
+* lead → MQL: MQLs ÷ new leads;
+* MQL → SQL: accepted ÷ (accepted + rejected), rejected being recycled or
+  disqualified by a person or rule while an MQL;
+* SQL → won: won ÷ (won + lost).
+
+Value per lead is the revenue won in the window divided by the leads that
+arrived in it, per source or campaign: the figure marketers compare sources
+by. A decision breaches the SLA when the MQL waited longer than the reminder
+time of the ``slack.sla`` section (the hot time for hot leads).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy.engine import Connection
+
+from storage.models import Stage
+from storage.reporting import (
+    MoveCount,
+    NewLeads,
+    Queue,
+    median_stays,
+    move_counts,
+    new_leads_between,
+    sales_queue,
+)
+
+_REJECTED = {Stage.RECYCLED.value, Stage.DISQUALIFIED.value}
+NO_NAME = "(none)"
+
+
+class SlaPolicy(Protocol):
+    def reminder_after(self, hot: bool) -> int:
+        """Minutes an MQL may wait for a decision."""
+        ...
+
+
+@dataclass
+class Breakdown:
+    """One source's (or campaign's) share of the funnel."""
+
+    name: str
+    leads: int = 0
+    mqls: int = 0
+    sqls: int = 0
+    won: int = 0
+    revenue: float = 0.0
+
+    @property
+    def value_per_lead(self) -> float | None:
+        return self.revenue / self.leads if self.leads else None
+
+
+@dataclass
+class Funnel:
+    start: datetime
+    end: datetime
+    leads: int = 0
+    mqls: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    won: int = 0
+    lost: int = 0
+    revenue: float = 0.0
+    won_from_marketing: int = 0
+    pending: int = 0
+    pending_over_sla: int = 0
+    decisions_over_sla: int = 0
+    median_decision: timedelta | None = None
+    rejection_reasons: list[tuple[str, int]] = field(default_factory=list)
+    sources: list[Breakdown] = field(default_factory=list)
+    campaigns: list[Breakdown] = field(default_factory=list)
+    #: median time leads spent in each stage they left during the window
+    stage_times: dict[str, timedelta] = field(default_factory=dict)
+
+    @property
+    def mql_rate(self) -> float | None:
+        return ratio(self.mqls, self.leads)
+
+    @property
+    def sql_rate(self) -> float | None:
+        return ratio(self.accepted, self.accepted + self.rejected)
+
+    @property
+    def win_rate(self) -> float | None:
+        return ratio(self.won, self.won + self.lost)
+
+    @property
+    def marketing_share(self) -> float | None:
+        """Share of the customers won that began as marketing leads."""
+        return ratio(self.won_from_marketing, self.won)
+
+    @property
+    def sla_breaches(self) -> int:
+        return self.decisions_over_sla + self.pending_over_sla
+
+
+def ratio(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def build_funnel(
+    start: datetime,
+    end: datetime,
+    *,
+    moves: Iterable[MoveCount],
+    stays: Mapping[str, float],
+    new_leads: Iterable[NewLeads],
+    queue: Queue,
+) -> Funnel:
+    """Aggregate the rows ``storage.reporting`` read for ``[start, end)``."""
+    funnel = Funnel(
+        start,
+        end,
+        pending=queue.pending,
+        pending_over_sla=queue.over_sla,
+        stage_times={
+            stage.value: timedelta(seconds=stays[stage.value])
+            for stage in Stage
+            if stage.value in stays
+        },
+    )
+    funnel.median_decision = funnel.stage_times.get(Stage.MQL.value)
+    sources: dict[str, Breakdown] = {}
+    campaigns: dict[str, Breakdown] = {}
+    for row in new_leads:
+        funnel.leads += row.count
+        for table, name in ((sources, row.source), (campaigns, row.campaign)):
+            _entry(table, name).leads += row.count
+    reasons: Counter[str] = Counter()
+    for move in moves:
+        entries = (_entry(sources, move.source), _entry(campaigns, move.campaign))
+        if move.to_stage == Stage.MQL.value:
+            funnel.mqls += move.count
+            for entry in entries:
+                entry.mqls += move.count
+        funnel.decisions_over_sla += move.late
+        if move.from_stage == Stage.MQL.value and move.to_stage == Stage.SQL.value:
+            funnel.accepted += move.count
+            for entry in entries:
+                entry.sqls += move.count
+        elif move.from_stage == Stage.MQL.value and move.to_stage in _REJECTED:
+            funnel.rejected += move.count
+            reasons[move.reason or "no reason given"] += move.count
+        elif move.to_stage == Stage.WON.value:
+            funnel.won += move.count
+            funnel.revenue += move.revenue
+            funnel.won_from_marketing += move.from_marketing
+            for entry in entries:
+                entry.won += move.count
+                entry.revenue += move.revenue
+        elif move.to_stage == Stage.LOST.value:
+            funnel.lost += move.count
+    funnel.rejection_reasons = reasons.most_common()
+    funnel.sources = _ranked(sources)
+    funnel.campaigns = _ranked(campaigns)
+    return funnel
+
+
+def read_funnel(
+    conn: Connection, start: datetime, end: datetime, *, now: datetime, sla: SlaPolicy
+) -> Funnel:
+    """The funnel of ``[start, end)``, with the sales queue as it stands at ``now``."""
+    normal, hot = sla.reminder_after(False), sla.reminder_after(True)
+    moves = move_counts(conn, start, end, sla_seconds=normal * 60, hot_sla_seconds=hot * 60)
+    exits: Counter[str] = Counter()
+    for move in moves:
+        exits[move.from_stage] += move.count
+    return build_funnel(
+        start,
+        end,
+        moves=moves,
+        stays=median_stays(conn, start, end, exits),
+        new_leads=new_leads_between(conn, start, end),
+        queue=sales_queue(
+            conn,
+            waited_since=now - timedelta(minutes=normal),
+            hot_waited_since=now - timedelta(minutes=hot),
+        ),
+    )
+
+
+def _entry(table: dict[str, Breakdown], name: str | None) -> Breakdown:
+    key = name or NO_NAME
+    if key not in table:
+        table[key] = Breakdown(key)
+    return table[key]
+
+
+def _ranked(table: dict[str, Breakdown]) -> list[Breakdown]:
+    return sorted(table.values(), key=lambda b: (-b.leads, -b.revenue, b.name))

@@ -1,0 +1,180 @@
+"""``/leads`` end to end: signed slash commands in, answers through the response URL out."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+
+from storage.models import Event, Lead, Transition
+from tests.integration.commands_harness import ADMIN, OUTSIDER, commands_app, seed
+
+
+def everything(blocks: list[dict]) -> str:
+    return json.dumps(blocks, ensure_ascii=False)
+
+
+async def test_help_typos_and_bad_arguments_get_usage_in_the_acknowledgement(db_url: str) -> None:
+    async with commands_app(db_url) as app:
+        helped = (await app.command("")).json()
+        assert "`/leads pending`" in helped["text"] and "`/leads forget <email>`" in helped["text"]
+        assert all(f"/leads {sub}" in helped["text"] for sub in ("show", "stats", "digest"))
+
+        typo = (await app.command("pendng")).json()
+        assert "Did you mean `pending`?" in typo["text"]
+
+        bad = (await app.command("stats 12d")).json()
+        assert "`12d` is not a period" in bad["text"] and "[7d|30d|90d|quarter]" in bad["text"]
+
+        mention = (await app.command("assign cy@ads.example @cy")).json()
+        assert "not a Slack user" in mention["text"]
+
+        assert app.ws.ephemerals() == []  # usage went in the acknowledgements
+
+        hostile = await app.answer("show <!channel>")
+        assert "No lead matches" in hostile.text and "&lt;!channel&gt;" in hostile.text
+        assert "<!channel>" not in everything(hostile.blocks)
+
+
+async def test_pending_lists_mqls_with_a_link_to_their_card(db_url: str) -> None:
+    async with commands_app(db_url) as app:
+        seed(app.ctx.engine, app.ws)
+        answer = await app.answer("pending")
+        text = everything(answer.blocks)
+        assert "Awaiting a decision (1)" in text
+        card = app.ws.messages("C0SALES")[0]
+        assert f"https://leadbot.slack.com/archives/C0SALES/p{card.ts.replace('.', '')}" in text
+        assert "Cy Tester (Cy GmbH)" in text
+
+
+async def test_public_answers_are_posted_in_the_channel(db_url: str) -> None:
+    async with commands_app(db_url) as app:
+        seed(app.ctx.engine, app.ws)
+        response = await app.command("pending public")
+        assert response.status_code == 200
+        await app.ws.wait_until(lambda: len(app.posted()) == 2)
+        assert "Awaiting a decision" in everything(app.posted()[-1].blocks)
+        assert app.ws.ephemerals() == []
+
+
+async def test_show_search_mine_and_explain(db_url: str) -> None:
+    async with commands_app(db_url) as app:
+        seed(app.ctx.engine, app.ws)
+        shown = everything((await app.answer("show ada@webinar.example")).blocks)
+        assert "Ada Tester" in shown and "Target country" in shown
+        assert "mql → sql by <@U0ALICE>" in shown and "sql → won by source:crm" in shown
+
+        by_name = everything((await app.answer("show Ben")).blocks)
+        assert "competitor" in by_name
+
+        found = everything((await app.answer("search GMBH")).blocks)
+        assert found.count("GmbH") == 7
+
+        mine = everything((await app.answer("mine", user="U0BOB")).blocks)
+        assert "Your SQLs (1)" in mine and "Gus Tester" in mine
+
+        explained = everything((await app.answer("explain cy@ads.example")).blocks)
+        assert "Why cy@ads.example scores" in explained
+
+        missing = everything((await app.answer("explain nobody@example.com")).blocks)
+        assert "I know no lead nobody@example.com" in missing
+
+
+async def test_stats_show_the_funnel_with_value_per_source(db_url: str) -> None:
+    async with commands_app(db_url) as app:
+        seed(app.ctx.engine, app.ws)
+        stats = everything((await app.answer("stats 7d")).blocks)
+        assert "Leads *4* → MQLs *3* (75%) → SQLs *1* (33% of decided) → won *1*" in stats
+        assert "*Median time to decision*\\n10 h" in stats
+        assert "*SLA breaches*\\n3 (1 still waiting)" in stats
+        assert "webinar: 2 leads · 2 MQLs · 1 SQLs · 1 won · 1,000 · 500/lead" in stats
+        assert "autumn: 2 leads" in stats
+        assert "competitor: 1" in stats and "not ready: 1" in stats
+        assert "100% of the customers won began as marketing leads" in stats
+        assert "• mql: 10 h" in stats
+
+
+async def test_deciders_recycle_disqualify_and_assign_others_are_refused(db_url: str) -> None:
+    async with commands_app(db_url) as app:
+        seed(app.ctx.engine, app.ws)
+        refused = (await app.command("recycle cy@ads.example later", user=OUTSIDER)).json()
+        assert "Only the people set up as deciders" in refused["text"]
+
+        moved = everything((await app.answer("recycle cy@ads.example not now")).blocks)
+        assert "cy@ads.example is now recycled: not now" in moved
+        illegal = everything((await app.answer("recycle cy@ads.example again")).blocks)
+        assert "Not done: the lead is already recycled." in illegal
+        gone = everything((await app.answer("disqualify eve@ads.example spam")).blocks)
+        assert "is now disqualified: spam" in gone
+        handed = everything((await app.answer("assign gus@ads.example <@U0ALICE|alice>")).blocks)
+        assert "now belongs to <@U0ALICE>" in handed
+
+        with app.ctx.engine.connect() as conn:
+            lead = conn.execute(select(Lead.__table__).where(Lead.id == 3)).mappings().one()
+            last = (
+                conn.execute(
+                    select(Transition.__table__)
+                    .where(Transition.lead_id == 3)
+                    .order_by(Transition.id.desc())
+                )
+                .mappings()
+                .first()
+            )
+            owner = conn.execute(select(Lead.owner_id).where(Lead.id == 7)).scalar_one()
+        assert lead["stage"] == "recycled" and last["actor"] == "slack:U0ALICE"
+        assert owner == "U0ALICE"
+
+
+async def test_assigning_an_mql_accepts_it_for_that_person(db_url: str) -> None:
+    async with commands_app(db_url) as app:
+        seed(app.ctx.engine, app.ws)
+        done = everything((await app.answer("assign cy@ads.example <@U0BOB|bob>")).blocks)
+        assert "cy@ads.example is accepted and assigned to <@U0BOB>" in done
+        refused = everything((await app.answer("assign eve@ads.example <@U0BOB>")).blocks)
+        assert "Not done: cannot move a lead from new to sql" in refused
+        with app.ctx.engine.connect() as conn:
+            cy = conn.execute(select(Lead.stage, Lead.owner_id).where(Lead.id == 3)).one()
+            move = conn.execute(
+                select(Transition.actor, Transition.reason)
+                .where(Transition.lead_id == 3)
+                .order_by(Transition.id.desc())
+            ).first()
+        assert tuple(cy) == ("sql", "U0BOB")
+        assert tuple(move) == ("slack:U0ALICE", "assigned by slack:U0ALICE")
+
+
+async def test_forget_is_for_admins_and_keeps_the_facts(db_url: str) -> None:
+    async with commands_app(db_url) as app:
+        seed(app.ctx.engine, app.ws)
+        for user in ("U0ALICE", OUTSIDER):
+            refused = (await app.command("forget ada@webinar.example", user=user)).json()
+            assert "Only leadbot admins" in refused["text"]
+
+        done = everything((await app.answer("forget ada@webinar.example", user=ADMIN)).blocks)
+        assert "Erased the personal data of lead 1" in done
+        with app.ctx.engine.connect() as conn:
+            ada = conn.execute(select(Lead.__table__).where(Lead.id == 1)).mappings().one()
+            notes = conn.execute(select(Transition.note).where(Transition.lead_id == 2)).all()
+            moves = conn.execute(select(Transition.actor).where(Transition.lead_id == 1)).all()
+            payloads = conn.execute(select(Event.payload).where(Event.lead_id == 1)).all()
+        assert ada["email"] == "erased-1@erased.invalid" and ada["first_name"] is None
+        assert ada["company"] is None and ada["attributes"] == {} and ada["erased_at"]
+        assert (ada["stage"], ada["score"], ada["source"], ada["deal_amount"]) == (
+            "won",
+            60,
+            "webinar",
+            1000.0,
+        )
+        assert [m.actor for m in moves] == ["rules", "slack:U0ALICE", "source:crm"]
+        assert notes == [(None,), ("called twice",)]  # other leads keep theirs
+        assert payloads == [({},)]
+        shown = everything((await app.answer("show erased-1@erased.invalid")).blocks)
+        assert "personal data erased" in shown and "Ada" not in shown
+
+
+async def test_digest_preview_answers_privately(db_url: str) -> None:
+    async with commands_app(db_url) as app:
+        seed(app.ctx.engine, app.ws)
+        preview = everything((await app.answer("digest")).blocks)
+        assert "Daily lead digest · Mon 23 Nov" in preview
+        assert app.posted() == [app.ws.messages("C0SALES")[0]]  # nothing posted
