@@ -21,6 +21,9 @@ $(STAMP_DEV): pyproject.toml | $(BIN)/python
 
 run: $(STAMP_RUN)
 	$(BIN)/leadbot db upgrade
+	@url="$${LEADBOT_PUBLIC_URL:-http://$${LEADBOT_HOST:-127.0.0.1}:$${PORT:-$${LEADBOT_PORT:-3000}}}"; \
+	  echo "Sandbox (no SLACK_BOT_TOKEN): open $$url/sandbox"; \
+	  echo "Then send sample leads from another terminal: $(BIN)/leadbot demo --url $$url"
 	$(BIN)/leadbot serve
 
 lint: $(STAMP_DEV)

@@ -1,0 +1,129 @@
+"""A newcomer's first minute, in a real browser: sample leads arrive, sales accepts and rejects.
+
+Headless Chromium (Debian's, at ``/usr/bin/chromium``; Playwright's own
+browser download is not used) drives the sandbox page of a real server in
+sandbox mode. Everything between the page and the database is the
+production code: the page's signed requests, Bolt's signature check, the
+handlers, the outbox and the Web API stand-in.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+
+from bot.app import create_app
+from bot.config import Settings
+from bot.demo import sample_leads, send_demo
+from bot.serving import ThreadedServer
+from tests.conftest import IN_CI
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOT = Path(__file__).parents[2] / "test-artifacts" / "sandbox.png"
+#: cards are posted at Slack's pace of about one a second per channel
+CARD_TIMEOUT_MS = 30_000
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        reason = f"no Chromium at {CHROMIUM}: apt-get install chromium"
+        if IN_CI:
+            pytest.fail(f"{reason} (CI=true: the browser test must run)")
+        pytest.skip(reason)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def server(tmp_path: Path, sqlite_template: Path) -> Iterator[tuple[str, Settings]]:
+    """``leadbot serve`` in sandbox mode on a free port, with a fresh database."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    database = shutil.copy(sqlite_template, tmp_path / "leadbot.db")
+    settings = Settings(database_url=f"sqlite:///{database}", port=port)
+    with ThreadedServer(create_app(settings), port=port) as running:
+        yield running.url, settings
+
+
+@pytest.fixture
+def page(browser: Browser, server: tuple[str, Settings]) -> Iterator[Page]:
+    """A tab at 1280×800, closed before the server stops (its live stream would hold it up)."""
+    tab = browser.new_page(viewport={"width": 1280, "height": 800})
+    yield tab
+    tab.close()
+
+
+def test_sales_accepts_and_rejects_demo_leads_in_the_sandbox(
+    page: Page, server: tuple[str, Settings]
+) -> None:
+    url, settings = server
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.goto(f"{url}/sandbox")
+    expect(page.locator("#connection")).to_have_text("live")
+    page.get_by_label("Acting as").select_option("U0ALICE")
+    page.locator('#channels button[data-channel="C0SALES"]').click()
+
+    with httpx.Client(timeout=10) as client:
+        send_demo(client, url, settings.effective_webhook_secret())
+    cards = page.locator("#messages > article")
+    mqls = [lead for lead in sample_leads() if lead.expect == "mql"]
+    expect(cards).to_have_count(len(mqls), timeout=CARD_TIMEOUT_MS)
+
+    accept(page, "Maria Schmidt")
+    reject(page, "James O'Connor", reason="Not a fit", note="Healthcare is not our market yet")
+
+    page.get_by_label("Slash command").fill("/leads pending")
+    page.get_by_label("Slash command").press("Enter")
+    reply = page.locator("#messages > article.ephemeral")
+    expect(reply).to_contain_text("Only visible to you")
+    expect(reply).to_contain_text("Aiko Tanaka")
+    expect(reply).not_to_contain_text("Maria Schmidt")
+    expect(reply).to_be_in_viewport()
+
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.screenshot(path=SCREENSHOT)
+    assert problems == []
+
+
+def card(page: Page, name: str) -> Locator:
+    return page.locator("#messages > article").filter(has_text=f"MQL: {name}")
+
+
+def accept(page: Page, name: str) -> None:
+    card(page, name).get_by_role("button", name="Accept").click()
+    expect(card(page, name)).to_contain_text("Accepted by @Alice Martin")
+    expect(card(page, name).get_by_role("button", name="Accept")).to_have_count(0)
+
+
+def reject(page: Page, name: str, *, reason: str, note: str) -> None:
+    card(page, name).get_by_role("button", name="Reject").click()
+    dialog = page.get_by_role("dialog", name="Reject lead")
+    dialog.get_by_label("Reason").select_option(label=reason)
+    dialog.get_by_label("Note").fill(note)
+    dialog.get_by_role("button", name="Reject").click()
+    expect(dialog).to_have_count(0)
+    expect(card(page, name)).to_contain_text("Rejected by @Alice Martin")
+    expect(card(page, name)).to_contain_text(reason)
