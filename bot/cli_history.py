@@ -19,7 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy.engine import Engine
 
-from bot.conditions import describe_condition
+from bot.conditions import describe_rule
 from bot.config import ConfigError, load_settings
 from bot.evaluate import (
     Metrics,
@@ -89,6 +89,9 @@ HoldoutOption = Annotated[
         min=0.0, max=0.9, help="Share of each outcome held out by the SHA-256 split rule (0: none)."
     ),
 ]
+SaltOption = Annotated[
+    str, typer.Option(help="Prefix hashed with each identity: another draw of the same split.")
+]
 
 
 def import_command(
@@ -145,6 +148,7 @@ def calibrate_command(
         typer.Option(min=1, help="How many of these leads sales can work (instead of a recall)."),
     ] = None,
     holdout: HoldoutOption = 0.0,
+    holdout_salt: SaltOption = "",
     pdo: Annotated[float, typer.Option(min=1, help="Points that double the odds.")] = 20,
     rules: RulesOption = None,
 ) -> None:
@@ -167,16 +171,19 @@ def calibrate_command(
             target_recall=target_recall or 0.8,
             capacity=capacity,
             holdout=holdout,
+            salt=holdout_salt,
             pdo=pdo,
         )
     except CalibrationError as exc:
         _fail([str(exc)])
+    card = result.scorecard
     header = (
         f"Calibrated by `leadbot calibrate --outcome {outcome.value}` on "
         f"{datetime.now(UTC):%Y-%m-%d} from {result.train.leads} leads "
         f"({result.train.positives} {outcome.value}).\n"
         f"Fit points: {pdo:g} points double the odds of the outcome; each field's "
-        f"least promising value scores 0 (L2 logistic regression, C={result.regularisation:g}).\n"
+        f"least promising value scores 0; a rule with all: adjusts a combination of two\n"
+        f"fields (L2 logistic regression, C={card.regularisation:g}, {card.pairs} field pairs).\n"
     )
     if result.holdout is not None:
         header += f"Held out {result.holdout.leads} leads: ROC AUC {result.holdout.roc_auc:.3f}.\n"
@@ -204,7 +211,7 @@ def _print_points(rules: ScoringRules) -> None:
     table.add_column("condition")
     table.add_column("points", justify="right")
     for rule in rules.fit:
-        table.add_row(rule.label, describe_condition(rule, rule.field), f"{rule.points:+d}")
+        table.add_row(rule.label, describe_rule(rule), f"{rule.points:+d}")
     console.print(table)
 
 
@@ -260,6 +267,7 @@ def evaluate_command(
     mapping: MappingOption,
     rules: RulesOption = None,
     holdout: HoldoutOption = 0.0,
+    holdout_salt: SaltOption = "",
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Score a labelled CSV with a rules file: ROC AUC, and precision/recall at its threshold."""
@@ -269,7 +277,7 @@ def evaluate_command(
     except MappingError as exc:
         _fail(exc.problems)
     if holdout:
-        records = split_holdout(records, holdout)[1]
+        records = split_holdout(records, holdout, salt=holdout_salt)[1]
     metrics = evaluate_rules(records, config.scoring, datetime.now(UTC))
     for line, problem in report.errors[:SHOWN_ERRORS]:
         err.print(f"[red]skipped[/red] line {line}: {problem}", highlight=False)

@@ -9,10 +9,10 @@ interpreted on every call. The semantics are documented in ``bot.rules``.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from bot.rules import Condition, PropertyCondition
+from bot.rules import Condition, FieldCondition, FitRule, PropertyCondition
 
 Predicate = Callable[[Any], bool]
 Getter = Callable[[Mapping[str, Any]], Any]
@@ -111,6 +111,12 @@ def field_getter(name: str) -> Getter:
     return lambda profile: profile.get(name)
 
 
+def profile_test(conditions: Sequence[FieldCondition]) -> RecordTest:
+    """A test that all ``conditions`` hold on a profile (a combined fit rule)."""
+    tests = tuple((field_getter(c.field), predicate(c)) for c in conditions)
+    return lambda profile: all(check(get(profile)) for get, check in tests)
+
+
 def properties_test(conditions: list[PropertyCondition]) -> RecordTest | None:
     """A test that all conditions hold on an activity's properties; None when there are none."""
     if not conditions:
@@ -139,6 +145,12 @@ def describe_condition(condition: Condition, subject: str) -> str:
     if operator == "regex":
         return f"{subject} ~ /{value}/"
     return f"{subject} {'=' if operator == 'equals' else operator} {_shown(value)}"
+
+
+def describe_rule(rule: FieldCondition) -> str:
+    """A rule's condition, or a combined fit rule's conditions joined by "and"."""
+    conditions = rule.conditions if isinstance(rule, FitRule) else (rule,)
+    return " and ".join(describe_condition(c, c.field) for c in conditions)
 
 
 def _shown(value: Any) -> str:

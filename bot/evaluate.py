@@ -145,14 +145,18 @@ def choose_threshold(
 
 
 def split_holdout(
-    records: Sequence[LabelledRecord], fraction: float
+    records: Sequence[LabelledRecord], fraction: float, *, salt: str = ""
 ) -> tuple[list[LabelledRecord], list[LabelledRecord]]:
-    """(training, held out) by the documented rule; ``fraction`` 0 holds nothing out."""
+    """(training, held out) by the documented rule; ``fraction`` 0 holds nothing out.
+
+    A ``salt`` is prefixed to every identity before hashing: another salt is
+    another draw of the same rule, to see how much one split's figures vary.
+    """
     held: set[str] = set()
     for label in (True, False):
         ranked = sorted(
             (r.email for r in records if r.label is label),
-            key=lambda email: hashlib.sha256(email.encode()).hexdigest(),
+            key=lambda email: hashlib.sha256((salt + email).encode()).hexdigest(),
         )
         held.update(ranked[: round(fraction * len(ranked))])
     return [r for r in records if r.email not in held], [r for r in records if r.email in held]

@@ -11,10 +11,6 @@ read. Each column goes to one target:
   activities (``Yes`` counts as one);
 - ``converted``, the historical outcome calibration learns from.
 
-``combine`` builds an attribute from several columns (``API + SMS Sent``), so
-the rules can score a combination the single columns do not reveal — the
-rules test one field at a time, and this is how an interaction becomes one.
-
 A row without an email gets a synthetic identity derived from its key,
 ``<key>@import.invalid`` (RFC 2606 reserves ``.invalid``, so nobody can ever
 be mailed by mistake); keys that are not plain ``[A-Za-z0-9._-]`` use a hash
@@ -129,10 +125,6 @@ class LeadMapping(BaseModel):
     activity_time: str | None = Field(
         default=None, description="Column dating the counted activities; default: import time"
     )
-    combine: dict[Annotated[str, Field(pattern=f"^{_NAME}$")], list[str]] = Field(
-        default_factory=dict,
-        description="attributes.<name> ← the listed columns' values joined with ' + '",
-    )
 
     @model_validator(mode="before")
     @classmethod
@@ -155,18 +147,11 @@ class LeadMapping(BaseModel):
         both = sorted(set(self.columns) & set(self.ignore))
         if both:
             raise ValueError(f"columns both mapped and ignored: {', '.join(both)}")
-        clashes = sorted(set(self.combine) & {t.removeprefix("attributes.") for t in targets})
-        if clashes:
-            raise ValueError(f"combine names clash with mapped attributes: {', '.join(clashes)}")
-        short = sorted(name for name, parts in self.combine.items() if len(parts) < 2)
-        if short:
-            raise ValueError(f"combine needs at least two columns: {', '.join(short)}")
         return self
 
     def read_columns(self) -> list[str]:
         """Every column the import reads, which the file must therefore have."""
-        combined = [c for parts in self.combine.values() for c in parts]
-        return list(dict.fromkeys([self.key, *self.columns, *combined, *self._time_column()]))
+        return list(dict.fromkeys([self.key, *self.columns, *self._time_column()]))
 
     def known_columns(self) -> set[str]:
         return {*self.read_columns(), *self.ignore}
@@ -247,8 +232,6 @@ class RowParser:
                     fields[column.to] = _profile_value(column.to, value, attributes, warnings, name)
             except ValueError as exc:
                 raise RowError(f"{name}: {exc}") from None
-        for name, parts in self.mapping.combine.items():
-            attributes[name] = " + ".join(self._text(row.get(c)) or "none" for c in parts)
         if "phone" in fields and fields["phone"] is not None:
             raw_phone = fields["phone"]
             fields["phone"] = normalise_phone(raw_phone, fields.get("country"))

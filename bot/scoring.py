@@ -25,12 +25,13 @@ from bot.conditions import (
     Getter,
     Predicate,
     RecordTest,
-    describe_condition,
+    describe_rule,
     field_getter,
     predicate,
+    profile_test,
     properties_test,
 )
-from bot.rules import ScoringRules
+from bot.rules import FitRule, ScoringRules
 
 _DAY = 86_400.0
 
@@ -97,11 +98,42 @@ class _Compiled:
     by_type: Mapping[str, tuple[tuple[_EngagementStep, ...], tuple[_HotStep, ...]]]
 
 
+def _fit_value(rule: FitRule) -> tuple[str, Getter, Predicate]:
+    """(slot name, getter, test) of a fit rule.
+
+    A single-condition rule reads its field into a slot shared with every rule
+    on that field. A combined rule gets a slot of its own whose value is
+    whether all its conditions hold, so the scoring loop treats both alike.
+    """
+    if rule.all_ is None:
+        return rule.field, field_getter(rule.field), predicate(rule)
+    return f"all:{id(rule)}", profile_test(rule.conditions), bool
+
+
 def _compile(rules: ScoringRules) -> _Compiled:
     # each profile field is read once per lead, however many rules test it
     slots: dict[str, int] = {}
-    for rule in (*rules.fit, *rules.disqualify):
-        slots.setdefault(rule.field, len(slots))
+    getters: list[Getter] = []
+
+    def slot(name: str, get: Getter) -> int:
+        if name not in slots:
+            slots[name] = len(getters)
+            getters.append(get)
+        return slots[name]
+
+    fit = []
+    for rule in rules.fit:
+        name, get, test = _fit_value(rule)
+        contribution = Contribution("fit", rule.label, rule.points, describe_rule(rule))
+        fit.append((slot(name, get), test, contribution))
+    disqualify = tuple(
+        (
+            slot(r.field, field_getter(r.field)),
+            predicate(r),
+            Contribution("disqualify", r.label, 0, r.reason),
+        )
+        for r in rules.disqualify
+    )
     by_type: dict[str, tuple[list[_EngagementStep], list[_HotStep]]] = {}
     for i, rule in enumerate(rules.engagement):
         steps = by_type.setdefault(rule.type, ([], []))[0]
@@ -113,19 +145,9 @@ def _compile(rules: ScoringRules) -> _Compiled:
             steps = by_type.setdefault(kind, ([], []))[1]
             steps.append((i, hot.within_days * _DAY, properties_test(hot.where)))
     return _Compiled(
-        getters=tuple(field_getter(name) for name in slots),
-        fit=tuple(
-            (
-                slots[r.field],
-                predicate(r),
-                Contribution("fit", r.label, r.points, describe_condition(r, r.field)),
-            )
-            for r in rules.fit
-        ),
-        disqualify=tuple(
-            (slots[r.field], predicate(r), Contribution("disqualify", r.label, 0, r.reason))
-            for r in rules.disqualify
-        ),
+        getters=tuple(getters),
+        fit=tuple(fit),
+        disqualify=disqualify,
         engagement=tuple(
             _Engagement(
                 r.label,

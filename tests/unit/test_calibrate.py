@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.calibrate import CalibrationError, calibrate, design_bins
+from bot.calibrate import CalibrationError, calibrate
+from bot.calibrate_bins import design_bins
+from bot.conditions import profile_test
 from bot.evaluate import (
     LabelledRecord,
     choose_threshold,
@@ -18,7 +20,7 @@ from bot.evaluate import (
     roc_auc,
     split_holdout,
 )
-from bot.rules import load_config, parse_config
+from bot.rules import FitRule, load_config, parse_config
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 PLAN_WEIGHT = {"enterprise": 2.4, "team": 1.2, "free": 0.0}
@@ -47,6 +49,16 @@ def points_by_label(rules_text: str) -> dict[str, int]:
     return {rule.label: rule.points for rule in parse_config(rules_text).scoring.fit}
 
 
+def visit_points(rules: list[FitRule], visits: int) -> int:
+    """The fit points a lead with this many visits earns from the visits rules."""
+    profile = {"attributes": {"visits": visits}}
+    return sum(
+        r.points
+        for r in rules
+        if r.field == "attributes.visits" and profile_test(r.conditions)(profile)
+    )
+
+
 def test_bins_partition_every_field() -> None:
     records = synthetic(300)
     for bins in design_bins(records, min_count=20):
@@ -69,11 +81,29 @@ def test_calibration_recovers_the_generating_order() -> None:
     assert points["plan: enterprise"] > points["plan: team"] > points.get("plan: free", 0)
     assert points["plan: enterprise"] - points.get("plan: free", 0) > points["newsletter: yes"]
     assert points["newsletter: yes"] > points.get("newsletter: no", 0)
-    assert (
-        points["visits 13 or more"] > points["visits 8 to under 13"] > points.get("visits: none", 0)
-    )
+    visits = [visit_points(result.config.scoring.fit, v) for v in (0, 8, 21)]
+    assert visits == sorted(visits) and visits[0] < visits[-1]
     assert result.holdout is not None and result.holdout.roc_auc > 0.7
     assert result.train.recall >= 0.8
+
+
+def test_an_interaction_becomes_an_all_rule_over_the_original_fields() -> None:
+    """Origin and channel matter only together: the file must say so with ``all:``."""
+    rng = random.Random(3)
+    records = []
+    for i in range(3000):
+        origin, channel = rng.choice(["api", "form"]), rng.choice(["sms", "email"])
+        logit = 1.5 if (origin, channel) in {("api", "sms"), ("form", "email")} else -1.5
+        label = rng.random() < 1 / (1 + math.exp(-logit))
+        attributes = {"origin": origin, "channel": channel}
+        records.append(LabelledRecord(f"i{i}@example.com", {"attributes": attributes}, [], label))
+    result = calibrate(records, load_config(None), NOW, holdout=0.3)
+    combined = [r for r in result.config.scoring.fit if r.all_ is not None]
+    assert combined
+    fields = {c.field for r in combined for c in r.conditions}
+    assert fields == {"attributes.origin", "attributes.channel"}
+    assert result.holdout is not None and result.holdout.roc_auc > 0.75
+    assert "all:" in result.text
 
 
 def test_the_rules_file_round_trips_and_scores_as_reported(tmp_path: Path) -> None:
@@ -145,6 +175,7 @@ EXAMPLE_MAPPING = Path(__file__).parents[2] / "bot" / "examples" / "x-education-
 
 @pytest.mark.skipif(not X_EDUCATION.is_file(), reason="the shared X Education file is absent")
 def test_x_education_held_out_quality() -> None:
+    """The documented split; the mapping has no combined columns, the rules combine fields."""
     from bot.evaluate import records_from_csv
     from bot.mapping import load_mapping
 

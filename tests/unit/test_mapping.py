@@ -110,12 +110,6 @@ def test_counters_become_activity_counts_and_yes_counts_once() -> None:
         p.parse({"id": "1", "Downloads": "1.5", "Webinar": "no"})
 
 
-def test_combined_attributes_join_their_columns() -> None:
-    p = parser(missing=["", "Select"], combine={"origin_and_activity": ["Origin", "Activity"]})
-    row = p.parse({"id": "1", "Origin": "API", "Activity": "Select"})
-    assert row.attributes == {"origin_and_activity": "API + none"}
-
-
 @pytest.mark.parametrize(
     ("text", "decimal", "expected"),
     [("1,234", ".", 1234), ("1.234,5", ",", 1234.5), ("0", ".", 0), ("-2.5", ".", -2.5)],

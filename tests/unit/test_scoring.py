@@ -177,3 +177,31 @@ def test_a_disqualified_lead_never_becomes_mql(profile, activities, stage, rules
     plan = plan_after_score(stage, score, rules, mql_at=None, stage_changed_at=None, now=NOW)
     if score.disqualify_reason is not None:
         assert plan is None or plan.to_stage is Stage.DISQUALIFIED
+
+
+def test_a_combined_fit_rule_scores_only_when_all_its_conditions_hold() -> None:
+    rules = parse_config(
+        """\
+scoring:
+  threshold: {mql: 10}
+  fit:
+    - {label: API, field: attributes.origin, equals: API, points: 4}
+    - label: API and SMS
+      all:
+        - {field: attributes.origin, equals: api}
+        - {field: attributes.last_activity, in: [SMS Sent, Called]}
+      points: 7
+"""
+    ).scoring
+    both = {"attributes": {"origin": "API", "last_activity": "SMS Sent"}}
+    one = {"attributes": {"origin": "API", "last_activity": "Email Opened"}}
+    score = score_lead(both, [], rules, NOW)
+    assert score.fit == 11
+    assert score.contributions[1] == Contribution(
+        "fit",
+        "API and SMS",
+        7,
+        "attributes.origin = api and attributes.last_activity in [SMS Sent, Called]",
+    )
+    assert score_lead(one, [], rules, NOW).fit == 4
+    assert score_lead({"attributes": {"last_activity": "SMS Sent"}}, [], rules, NOW).fit == 0
