@@ -79,6 +79,8 @@ class DeliveryConfig:
     lease: timedelta = timedelta(seconds=60)
     #: longest a claimed row waits in memory for its turn before going back to the table
     hold: float = 2.0
+    #: shortest time between two claims: wake-ups after busy commits are coalesced
+    claim_interval: float = 0.05
 
 
 @dataclass
@@ -145,6 +147,7 @@ class OutboxWorker:
     async def _run(self) -> None:
         while not self._stopping.is_set():
             self._wake.clear()
+            claimed_at = time.monotonic()
             room = self.config.capacity - self._held
             if room > 0:
                 try:
@@ -159,6 +162,9 @@ class OutboxWorker:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self.config.poll_interval):
                     await self._wake.wait()
+            pause = claimed_at + self.config.claim_interval - time.monotonic()
+            if pause > 0 and not self._stopping.is_set():
+                await asyncio.sleep(pause)
 
     def _claim(self, limit: int) -> list[OutboxItem]:
         with self._engine.begin() as conn:
@@ -168,6 +174,7 @@ class OutboxWorker:
                 now=self._clock(),
                 lease=self.config.lease,
                 limit=limit,
+                skip_targets=self._pacer.blocked(time.monotonic(), self.config.hold),
             )
 
     def _dispatch(self, item: OutboxItem) -> None:

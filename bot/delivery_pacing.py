@@ -50,3 +50,15 @@ class Pacer:
         cell = self._cells.setdefault(target, _Cell(tat=until))
         cell.paused_until = max(cell.paused_until, until)
         cell.tat = max(cell.tat, until + self._tolerance)
+
+    def blocked(self, now: float, horizon: float) -> list[str]:
+        """Targets that cannot send again within ``horizon`` (a backlog or a 429 pause).
+
+        The worker leaves their rows in the table instead of claiming them only
+        to hand them back.
+        """
+        return [
+            target
+            for target, cell in self._cells.items()
+            if max(cell.tat - self._tolerance, cell.paused_until) > now + horizon
+        ]

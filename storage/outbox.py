@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import and_, bindparam, case, or_, select, update
@@ -80,24 +81,29 @@ def enqueue(
 ) -> bool:
     """Add work to the outbox; ``False`` when ``dedupe_key`` is already there."""
     now = utcnow()
-    statement = (
-        insert_for(conn, OUTBOX)
-        .values(
-            kind=kind,
-            target=target,
-            payload=dict(payload),
-            dedupe_key=dedupe_key,
-            lead_id=lead_id,
-            status=PENDING,
-            attempts=0,
-            next_attempt_at=max(now, not_before) if not_before else now,
-            result={},
-            created_at=now,
-        )
+    row = {
+        "kind": kind,
+        "target": target,
+        "payload": dict(payload),
+        "dedupe_key": dedupe_key,
+        "lead_id": lead_id,
+        "status": PENDING,
+        "attempts": 0,
+        "next_attempt_at": max(now, not_before) if not_before else now,
+        "result": {},
+        "created_at": now,
+    }
+    return conn.execute(_enqueue_statement(conn.dialect.name), row).first() is not None
+
+
+@cache
+def _enqueue_statement(dialect: str) -> Any:
+    """Built once per backend: statement construction costs more than the insert."""
+    return (
+        insert_for(dialect, OUTBOX)
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
         .returning(OUTBOX.c.id)
     )
-    return conn.execute(statement).first() is not None
 
 
 def enqueue_slack(
@@ -151,8 +157,12 @@ def claim(
     now: datetime,
     lease: timedelta,
     limit: int,
+    skip_targets: Collection[str] = (),
 ) -> list[OutboxItem]:
     """Take up to ``limit`` due rows for ``lease``, in (next attempt, id) order.
+
+    Rows for ``skip_targets`` (channels this instance must not send to yet)
+    stay in the table untouched.
 
     Due means pending and ready, or in flight with an expired lease: the
     instance that held it died, and whether its call reached the receiver is
@@ -160,46 +170,59 @@ def claim(
     PostgreSQL instances claim side by side; SQLite's single writer makes the
     one statement atomic on its own.
     """
+    statement = _claim_statement(tuple(sorted(kinds)))
+    params = {"_now": now, "_until": now + lease, "_limit": limit, "_skip": list(skip_targets)}
+    items = [OutboxItem.from_row(row) for row in conn.execute(statement, params).mappings()]
+    return sorted(items, key=lambda item: (item.next_attempt_at, item.id))
+
+
+@cache
+def _claim_statement(kinds: tuple[str, ...]) -> Any:
     due = (
         select(OUTBOX.c.id)
         .where(
-            OUTBOX.c.kind.in_(list(kinds)),
+            OUTBOX.c.kind.in_(kinds),
+            OUTBOX.c.target.not_in(bindparam("_skip", expanding=True)),
             or_(
-                and_(OUTBOX.c.status == PENDING, OUTBOX.c.next_attempt_at <= now),
-                and_(OUTBOX.c.status == IN_FLIGHT, OUTBOX.c.claimed_until <= now),
+                and_(OUTBOX.c.status == PENDING, OUTBOX.c.next_attempt_at <= bindparam("_now")),
+                and_(OUTBOX.c.status == IN_FLIGHT, OUTBOX.c.claimed_until <= bindparam("_now")),
             ),
         )
         .order_by(OUTBOX.c.next_attempt_at, OUTBOX.c.id)
-        .limit(limit)
+        .limit(bindparam("_limit"))
         .with_for_update(skip_locked=True)
     )
-    statement = (
+    return (
         update(OUTBOX)
         .where(OUTBOX.c.id.in_(due.scalar_subquery()))
         .values(
             status=IN_FLIGHT,
-            claimed_until=now + lease,
+            claimed_until=bindparam("_until"),
             attempts=case(
                 (OUTBOX.c.status == IN_FLIGHT, OUTBOX.c.attempts + 1), else_=OUTBOX.c.attempts
             ),
         )
         .returning(*OUTBOX.c)
     )
-    items = [OutboxItem.from_row(row) for row in conn.execute(statement).mappings()]
-    return sorted(items, key=lambda item: (item.next_attempt_at, item.id))
 
 
 def _settle(conn: Connection, item: OutboxItem, **values: Any) -> bool:
-    statement = (
+    params = {**values, "_id": item.id, "_claimed_until": item.claimed_until}
+    return conn.execute(_settle_statement(tuple(sorted(values))), params).rowcount == 1
+
+
+@cache
+def _settle_statement(columns: tuple[str, ...]) -> Any:
+    """UPDATE of a row this worker still holds the claim on, built once per column set."""
+    return (
         update(OUTBOX)
         .where(
-            OUTBOX.c.id == item.id,
+            OUTBOX.c.id == bindparam("_id"),
             OUTBOX.c.status == IN_FLIGHT,
-            OUTBOX.c.claimed_until == item.claimed_until,
+            OUTBOX.c.claimed_until == bindparam("_claimed_until"),
         )
-        .values(**values)
+        .values({name: bindparam(name) for name in columns})
     )
-    return conn.execute(statement).rowcount == 1
 
 
 def complete(
@@ -325,3 +348,26 @@ def record_message(
         )
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
     )
+
+
+def earlier_undelivered(conn: Connection, item: OutboxItem) -> tuple[int, datetime] | None:
+    """The oldest undelivered row of the same kind, target and lead queued before ``item``.
+
+    Senders that promise per-lead order hold ``item`` back while this exists.
+    """
+    if item.lead_id is None:
+        return None
+    query = (
+        select(OUTBOX.c.id, OUTBOX.c.next_attempt_at)
+        .where(
+            OUTBOX.c.kind == item.kind,
+            OUTBOX.c.target == item.target,
+            OUTBOX.c.lead_id == item.lead_id,
+            OUTBOX.c.id < item.id,
+            OUTBOX.c.status.in_((PENDING, IN_FLIGHT)),
+        )
+        .order_by(OUTBOX.c.id)
+        .limit(1)
+    )
+    row = conn.execute(query).first()
+    return (row.id, row.next_attempt_at) if row else None

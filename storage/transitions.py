@@ -11,14 +11,30 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from functools import cache
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from storage.models import Lead, Transition
 
 _lead = Lead.__table__
 _transition = Transition.__table__
+_INSERT_TRANSITION = insert(_transition)
+
+
+@cache
+def _guarded_update(columns: tuple[str, ...]) -> Any:
+    """UPDATE … WHERE id, version and stage are as read; built once per set of columns."""
+    return (
+        update(_lead)
+        .where(
+            _lead.c.id == bindparam("_id"),
+            _lead.c.version == bindparam("_version"),
+            _lead.c.stage == bindparam("_stage"),
+        )
+        .values({**{name: bindparam(name) for name in columns}, "version": _lead.c.version + 1})
+    )
 
 
 class PlannedTransition(Protocol):
@@ -66,15 +82,10 @@ def apply_transition(
     Returns the lead's new version. Raises :class:`StaleLead` when the version
     (or the stage) moved on, :class:`UnknownLead` when there is no such lead.
     """
-    changes = {**plan.lead_changes, "updated_at": plan.at, "version": _lead.c.version + 1}
+    values = {**plan.lead_changes, "updated_at": plan.at}
     result = conn.execute(
-        update(_lead)
-        .where(
-            _lead.c.id == lead_id,
-            _lead.c.version == expected_version,
-            _lead.c.stage == str(plan.from_stage),
-        )
-        .values(changes)
+        _guarded_update(tuple(sorted(values))),
+        {**values, "_id": lead_id, "_version": expected_version, "_stage": str(plan.from_stage)},
     )
     if result.rowcount != 1:
         current = conn.execute(
@@ -87,15 +98,16 @@ def apply_transition(
         )
     version = expected_version + 1
     conn.execute(
-        insert(_transition).values(
-            lead_id=lead_id,
-            from_stage=str(plan.from_stage),
-            to_stage=str(plan.to_stage),
-            actor=str(plan.actor),
-            reason=plan.reason,
-            note=plan.note,
-            at=plan.at,
-            version=version,
-        )
+        _INSERT_TRANSITION,
+        {
+            "lead_id": lead_id,
+            "from_stage": str(plan.from_stage),
+            "to_stage": str(plan.to_stage),
+            "actor": str(plan.actor),
+            "reason": plan.reason,
+            "note": plan.note,
+            "at": plan.at,
+            "version": version,
+        },
     )
     return version

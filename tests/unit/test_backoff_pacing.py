@@ -55,3 +55,13 @@ def test_nonsense_rates_are_refused() -> None:
         Pacer(per_second=0)
     with pytest.raises(ValueError):
         Pacer(per_second=1, burst=0)
+
+
+def test_blocked_lists_targets_that_cannot_send_within_the_horizon() -> None:
+    pacer = Pacer(per_second=1.0, burst=1)
+    for _ in range(5):
+        pacer.take("C0BUSY", pacer.ready_at("C0BUSY", 100.0))
+    pacer.take("C0CALM", 100.0)
+    pacer.pause("C0LIMITED", until=130.0)
+    assert sorted(pacer.blocked(100.0, horizon=2.0)) == ["C0BUSY", "C0LIMITED"]
+    assert pacer.blocked(200.0, horizon=2.0) == []
