@@ -16,6 +16,7 @@ from standardwebhooks import Webhook
 from starlette.applications import Starlette
 from starlette.routing import Route
 
+from bot.commands_component import CommandsComponent
 from bot.component import Component
 from bot.config import Settings
 from bot.context import AppContext
@@ -24,7 +25,10 @@ from bot.metrics import Metrics
 from bot.qualify import Qualifier
 from bot.rescore import add_rescore_jobs
 from bot.rules import LeadbotConfig, load_config
+from bot.sandbox.component import sandbox_component
 from bot.schedule import Schedule
+from bot.slack_runtime import SlackComponent
+from bot.webhooks_component import webhooks_component
 from handlers.health import healthz, metrics
 from handlers.webhooks import receive_webhook
 from storage.db import make_engine
@@ -34,7 +38,7 @@ ComponentFactory = Callable[[AppContext], Component]
 
 def default_components() -> list[ComponentFactory]:
     """The features a normal server runs, in the order their effects apply."""
-    return []
+    return [SlackComponent, CommandsComponent, webhooks_component, sandbox_component]
 
 
 def create_app(

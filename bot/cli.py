@@ -13,10 +13,12 @@ import typer
 from rich.console import Console
 
 from bot.cli_demo import demo_command
+from bot.cli_digest import digest_app, schedule_app
+from bot.cli_history import register as register_history
+from bot.cli_insights import insights_command
 from bot.cli_outbox import outbox_app
 from bot.cli_rules import init_command, rules_app
 from bot.config import ConfigError, Settings, load_settings
-from bot.sandbox.component import sandbox_url
 
 app = typer.Typer(
     name="leadbot",
@@ -27,10 +29,17 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema: apply and inspect migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-app.add_typer(rules_app, name="rules", help="Scoring rules: check, explain, what-if.")
+rules_app.command("insights")(insights_command)
+app.add_typer(rules_app, name="rules", help="Scoring rules: check, explain, what-if, insights.")
 app.command("init")(init_command)
 app.add_typer(outbox_app, name="outbox", help="Outgoing messages: list, retry what failed.")
 app.command("demo")(demo_command)
+register_history(app)
+app.add_typer(digest_app, name="digest", help="Digests: preview or send one now.")
+app.add_typer(schedule_app, name="schedule", help="Scheduled jobs and their next run.")
+
+#: where ``leadbot demo`` sends by default, so the banner only names other addresses
+DEFAULT_BASE_URL = "http://127.0.0.1:3000"
 
 console = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -98,6 +107,8 @@ def _safe_url(settings: Settings) -> str:
 
 def _banner(settings: Settings) -> None:
     """Say what runs where, and the next step: the sandbox page, or how to leave it."""
+    from bot.sandbox.component import sandbox_url
+
     base = settings.base_url
     if settings.sandbox:
         mode = "sandbox: Slack is simulated in-process (no SLACK_BOT_TOKEN)"
@@ -112,11 +123,12 @@ def _banner(settings: Settings) -> None:
         f"  webhook:   POST {base}/webhooks/generic",
     ]
     if settings.sandbox:
+        demo = "leadbot demo" + ("" if base == DEFAULT_BASE_URL else f" --url {base}")
         lines += [
             f"  sandbox:   [bold]{sandbox_url(base)}[/bold]  (open it in a browser)",
-            "  demo:      leadbot demo  (sends sample leads; MQL cards appear in #sales)",
+            f"  demo:      {demo}  (sends sample leads; MQL cards appear in #sales)",
             "  workspace: set SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET and LEADBOT_WEBHOOK_SECRET "
-            "to use a real Slack workspace (README: Connecting Slack)",
+            "to use a real Slack workspace (docs/slack.md)",
         ]
     for line in lines:
         console.print(line, highlight=False)

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from bot.conditions import describe_condition
+from bot.conditions import describe_condition, describe_rule
 from bot.config import ConfigError, Settings, load_settings
 from bot.lifecycle import qualifies
 from bot.rules import LeadbotConfig, RulesError, ScoringRules, default_rules_text, load_config
@@ -63,7 +63,7 @@ def _add(table: Table, *cells: str) -> None:
 def _summary(rules: ScoringRules) -> Table:
     table = _table("Scoring rules", "section", "label", "condition", "effect")
     for rule in rules.fit:
-        _add(table, "fit", rule.label, describe_condition(rule, rule.field), f"{rule.points:+d}")
+        _add(table, "fit", rule.label, describe_rule(rule), f"{rule.points:+d}")
     for rule in rules.engagement:
         parts = [rule.type, *(describe_condition(w, w.property) for w in rule.where)]
         if rule.half_life_days:
@@ -156,7 +156,7 @@ def explain(email: Annotated[str, typer.Argument(help="The lead's email address"
         )
 
 
-def _parse_since(text: str) -> timedelta:
+def parse_since(text: str) -> timedelta:
     match = _DURATION.match(text.strip())
     if match is None:
         raise typer.BadParameter("use a number and a unit: 12h, 30d or 2w")
@@ -171,7 +171,7 @@ def whatif(
     ] = "30d",
 ) -> None:
     """Re-score recent leads under candidate rules, in memory, against the current rules."""
-    window = _parse_since(since)
+    window = parse_since(since)
     candidate = _load(file).scoring
     settings = _settings()
     current = _load(settings.config_path).scoring

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 from standardwebhooks import Webhook
@@ -21,6 +22,9 @@ from bot.qualify import Qualifier
 from bot.rules import LeadbotConfig
 from bot.schedule import Schedule
 from bot.stage_change import TransitionEffect
+
+if TYPE_CHECKING:
+    from bot.slack_runtime import SlackRuntime
 
 
 def utc_now() -> datetime:
@@ -42,3 +46,5 @@ class AppContext:
     effects: list[TransitionEffect] = field(default_factory=list)
     #: thread-safe callbacks run after the ingest writer commits (wake the outbox worker)
     after_commit: list[Callable[[], None]] = field(default_factory=list)
+    #: the Slack component's shared objects (Bolt app, client, worker), when it runs
+    slack: SlackRuntime | None = None

@@ -15,6 +15,10 @@ Matching semantics, shared by fit, disqualify and activity-property conditions:
 * a missing value (absent, ``null`` or empty) matches only ``present: false``,
   so an unknown country never counts as "outside the service area".
 
+A fit rule tests one field, or gives ``all:`` — a list of field conditions
+that must all hold — to score a combination ("arrived through the API *and*
+last received an SMS") that neither field reveals alone.
+
 Further sections (Slack channels, digests, webhook subscribers) join
 :class:`LeadbotConfig` as optional sub-models.
 """
@@ -38,7 +42,11 @@ from pydantic import (
     model_validator,
 )
 
+from bot.commands import CommandsConfig
+from bot.digest_config import DigestsConfig
 from bot.rules_yaml import RulesError, read_yaml, validation_problems
+from bot.slack_config import SlackConfig
+from bot.webhooks_config import WebhooksConfig
 
 #: profile fields a condition may name; ``attributes.<name>`` reaches custom attributes
 PROFILE_FIELDS = frozenset(
@@ -102,13 +110,17 @@ class Condition(_Model):
 
     @model_validator(mode="after")
     def _one_operator(self) -> Condition:
+        self._check_operator()
+        return self
+
+    def _check_operator(self) -> None:
+        """Raise unless exactly one operator is given (a hook: combined fit rules differ)."""
         given = [op for op in OPERATORS if self.operator_value(op) is not None]
         if len(given) != 1:
             choices = ", ".join(op if op != "range" else "min/max" for op in OPERATORS)
             raise ValueError(f"give exactly one of {choices} (found {len(given)})")
         if self.min is not None and self.max is not None and self.min >= self.max:
             raise ValueError("min must be below max (min is inclusive, max exclusive)")
-        return self
 
     def operator_value(self, operator: str) -> Any:
         """The operand of ``operator`` (a ``(min, max)`` pair for ``range``), or None."""
@@ -130,12 +142,25 @@ class FieldCondition(Condition):
 
     @field_validator("field")
     @classmethod
-    def _known_field(cls, name: str) -> str:
+    def _known_field(cls, name: str | None) -> str | None:
+        if name is None:  # only a combined fit rule may leave it out; it says so itself
+            return name
         attribute = name.removeprefix("attributes.")
         if name in PROFILE_FIELDS or (attribute and attribute != name):
             return name
         known = ", ".join(sorted(PROFILE_FIELDS))
         raise ValueError(f"unknown field {name!r}; use one of {known} or attributes.<name>")
+
+    @model_validator(mode="after")
+    def _countries_are_codes(self) -> FieldCondition:
+        # YAML reads a bare NO (Norway) as the boolean false: refuse it, with the fix
+        if self.field == "country":
+            for value in [self.equals, *(self.in_ or ()), *(self.not_in or ())]:
+                if value is not None and not isinstance(value, str):
+                    raise ValueError(
+                        f'country codes must be text; {value!r} is not (write "NO" for Norway)'
+                    )
+        return self
 
 
 class PropertyCondition(Condition):
@@ -145,10 +170,25 @@ class PropertyCondition(Condition):
 
 
 class FitRule(FieldCondition):
-    """Points for who the lead is."""
+    """Points for who the lead is: one field condition, or ``all`` of several."""
 
     label: str = Field(min_length=1)
+    field: str | None = None  # type: ignore[assignment]  # absent when ``all`` is given
+    all_: list[FieldCondition] | None = Field(default=None, alias="all", min_length=2)
     points: int
+
+    def _check_operator(self) -> None:
+        if self.all_ is None:
+            if self.field is None:
+                raise ValueError("give field: with one condition, or all: with a list of them")
+            super()._check_operator()
+        elif self.field is not None or any(self.operator_value(op) is not None for op in OPERATORS):
+            raise ValueError("with all:, give field and operator inside each listed condition")
+
+    @property
+    def conditions(self) -> tuple[FieldCondition, ...]:
+        """The field conditions that must all hold for the rule to give its points."""
+        return (self,) if self.all_ is None else tuple(self.all_)
 
 
 class EngagementRule(_Model):
@@ -206,6 +246,10 @@ class ScoringRules(_Model):
 
 class LeadbotConfig(_Model):
     scoring: ScoringRules
+    slack: SlackConfig = SlackConfig()
+    digests: DigestsConfig = DigestsConfig()
+    commands: CommandsConfig = CommandsConfig()
+    webhooks: WebhooksConfig = WebhooksConfig()
 
 
 def default_rules_text() -> str:

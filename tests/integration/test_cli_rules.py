@@ -40,10 +40,12 @@ def test_check_prints_the_summary_of_a_valid_file() -> None:
 
 def test_check_lists_problems_and_fails(tmp_path: Path) -> None:
     path = tmp_path / "rules.yaml"
-    path.write_text(default_rules_text().replace("mql: 60", "mql: sixty"))
+    text = default_rules_text().replace("mql: 60", "mql: sixty")
+    path.write_text(text)
+    line = 1 + text.splitlines().index("    mql: sixty")
     result = invoke("check", str(path))
     assert result.exit_code == 1
-    assert "scoring.threshold.mql (line 32): must be an integer" in result.output
+    assert f"scoring.threshold.mql (line {line}): must be an integer" in result.output
 
 
 def test_init_writes_the_default_once(tmp_path: Path) -> None:

@@ -89,9 +89,9 @@ def test_engagement_points_must_be_positive_so_scores_stay_monotone() -> None:
 
 
 def test_missing_scoring_section_and_unreadable_file(tmp_path: Path) -> None:
-    assert problems_of("slack: {}\n") == [
+    assert problems_of("slak: {}\n") == [
         "scoring (line 1): is required",
-        "slack (line 1): unknown key (check the spelling)",
+        "slak (line 1): unknown key (check the spelling)",
     ]
     with pytest.raises(RulesError, match="cannot read"):
         load_config(tmp_path / "absent.yaml")
@@ -105,3 +105,53 @@ def test_custom_attribute_fields_are_accepted() -> None:
 def test_a_key_given_twice_is_refused() -> None:
     problems = problems_of(VALID.replace("points: 10", "points: 10\n      points: 20"))
     assert problems == ["scoring.fit[0].points (line 9): given twice"]
+
+
+COMBINED = """\
+scoring:
+  threshold:
+    mql: 50
+  fit:
+    - label: API lead who last got an SMS
+      all:
+        - {field: attributes.origin, equals: API}
+        - {field: attributes.last_activity, in: [SMS Sent]}
+      points: 15
+"""
+
+
+def test_a_combined_fit_rule_lists_its_field_conditions() -> None:
+    (rule,) = parse_config(COMBINED).scoring.fit
+    assert rule.field is None
+    assert [c.field for c in rule.conditions] == ["attributes.origin", "attributes.last_activity"]
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (
+            ("      all:\n", "      field: country\n      all:\n"),
+            "scoring.fit[0] (line 5): with all:, give field and operator inside each listed",
+        ),
+        (("attributes.origin", "origin"), "scoring.fit[0].all[0].field (line 7): unknown field"),
+        (("in: [SMS Sent]", "points: 3"), "scoring.fit[0].all[1].points (line 8): unknown key"),
+        (
+            ("        - {field: attributes.last_activity, in: [SMS Sent]}\n", ""),
+            "scoring.fit[0].all (line 7): List should have at least 2 items",
+        ),
+        (
+            ("      all:\n", "      al:\n"),
+            "scoring.fit[0].al (line 7): unknown key (check the spelling)",
+        ),
+    ],
+)
+def test_combined_fit_rule_mistakes_are_placed(edit: tuple[str, str], expected: str) -> None:
+    problems = problems_of(COMBINED.replace(*edit))
+    assert any(p.startswith(expected) for p in problems), problems
+
+
+def test_a_fit_rule_needs_a_field_or_all() -> None:
+    problems = problems_of(VALID.replace("      field: country\n      in: [US, GB]\n", ""))
+    assert problems == [
+        "scoring.fit[0] (line 5): give field: with one condition, or all: with a list of them"
+    ]
