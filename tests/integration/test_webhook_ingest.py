@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -277,3 +278,17 @@ def test_health_and_metrics(app) -> None:
         in text
     )
     assert "leadbot_webhook_request_seconds_bucket" in text
+
+
+def test_logs_carry_ids_but_no_personal_data(app, caplog) -> None:
+    from bot.logs import JsonFormatter
+
+    caplog.set_level(logging.INFO)
+    person = {"first_name": "Zelda", "last_name": "Quaxley", "phone": "+49 30 9876543"}
+    assert app.post(activity_event("zelda.quaxley@example.com", **person)).status_code == 202
+    app.post({"type": "lead.profile", "lead": {"email": "broken"}})
+    formatter = JsonFormatter()
+    logged = "\n".join(formatter.format(record) for record in caplog.records)
+    assert "events stored" in logged
+    for secret in ("zelda", "Zelda", "Quaxley", "9876543"):
+        assert secret not in logged
