@@ -34,5 +34,7 @@ def configure_logging(level: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # uvicorn's access log would print every webhook line; our metrics count them
-    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    # uvicorn's access log would print every webhook line (our metrics count them),
+    # and APScheduler logs each run of each job; neither helps an operator at INFO
+    for noisy in ("uvicorn.access", "apscheduler"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
