@@ -6,19 +6,20 @@ import base64
 import secrets
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import httpx
 import typer
 from rich.console import Console
 
+from bot.cli_common import config_or_exit, engine_or_exit, fail, safe_url, settings_or_exit
 from bot.cli_demo import demo_command
 from bot.cli_digest import digest_app, schedule_app
 from bot.cli_history import register as register_history
 from bot.cli_insights import insights_command
 from bot.cli_outbox import outbox_app
 from bot.cli_rules import init_command, rules_app
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import Settings
 
 app = typer.Typer(
     name="leadbot",
@@ -42,20 +43,6 @@ app.add_typer(schedule_app, name="schedule", help="Scheduled jobs and their next
 DEFAULT_BASE_URL = "http://127.0.0.1:3000"
 
 console = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
-
-
-def fail(lines: list[str], code: int = 2) -> NoReturn:
-    for line in lines:
-        err.print(f"[red]error:[/red] {line}", highlight=False, markup=True)
-    raise typer.Exit(code)
-
-
-def settings_or_exit() -> Settings:
-    try:
-        return load_settings()
-    except ConfigError as exc:
-        fail(exc.problems)
 
 
 @app.command()
@@ -68,26 +55,11 @@ def serve(
 
     from bot.app import create_app
     from bot.logs import configure_logging
-    from bot.rules import RulesError, load_config
-    from storage.db import make_engine
-    from storage.migrate import pending_migration
 
     overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
-    try:
-        settings = load_settings(**overrides)
-    except ConfigError as exc:
-        fail(exc.problems)
-    engine = make_engine(settings.database_url)
-    try:
-        problem = pending_migration(engine)
-    except Exception as exc:
-        fail([f"cannot open the database {_safe_url(settings)}: {exc}"])
-    if problem:
-        fail([f"{problem}; run `leadbot db upgrade` first (make run does it for you)"])
-    try:
-        config = load_config(settings.config_path)
-    except RulesError as exc:
-        fail(exc.problems)
+    settings = settings_or_exit(**overrides)
+    engine = engine_or_exit(settings, upgrade_hint=" (make run does it for you)")
+    config = config_or_exit(settings.config_path)
     configure_logging(settings.log_level)
     _banner(settings)
     uvicorn.run(
@@ -97,12 +69,6 @@ def serve(
         log_config=None,
         timeout_graceful_shutdown=10,
     )
-
-
-def _safe_url(settings: Settings) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(settings.database_url).render_as_string(hide_password=True)
 
 
 def _banner(settings: Settings) -> None:
@@ -141,7 +107,7 @@ def _database_location(settings: Settings) -> str:
     url = make_url(settings.database_url)
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         return f"SQLite file {Path(url.database).resolve()}"
-    return _safe_url(settings)
+    return safe_url(settings)
 
 
 @db_app.command("upgrade")
@@ -153,7 +119,7 @@ def db_upgrade() -> None:
     settings = settings_or_exit()
     engine = make_engine(settings.database_url)
     upgrade(engine)
-    console.print(f"database {_safe_url(settings)} is at revision {current_revision(engine)}")
+    console.print(f"database {safe_url(settings)} is at revision {current_revision(engine)}")
 
 
 @db_app.command("current")

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from bot.config import ConfigError, load_settings
+from bot.cli_common import settings_or_exit
 from bot.demo import SampleLead, sample_leads, send_demo
 
 SAMPLE_COUNT = len(sample_leads())
@@ -33,12 +33,7 @@ def demo_command(
     """Send a stream of sample leads (hot, lukewarm, disqualified) to a running server."""
     from bot.sandbox.component import sandbox_url
 
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        for line in exc.problems:
-            console.print(f"[red]error:[/red] {escape(line)}")
-        raise typer.Exit(2) from None
+    settings = settings_or_exit()
     base_url = (url or settings.base_url).rstrip("/")
     leads = sample_leads()[:count]
     watch = sandbox_url(base_url) if settings.sandbox else "your Slack sales channel"

@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from bot.cli_rules import _load, _settings
+from bot.cli_common import config_or_exit, settings_or_exit
 from bot.digest_config import DigestSchedule
 from bot.digest_job import claimant, compose
 from bot.digest_schedule import claim_and_enqueue, latest_period, next_run
@@ -28,6 +28,9 @@ from storage.db import make_engine
 
 digest_app = typer.Typer(help="Preview and send digests.", no_args_is_help=True)
 schedule_app = typer.Typer(help="Scheduled jobs.", no_args_is_help=True)
+
+#: like ``leadbot rules …``, these commands exit with 1 on an error
+ERROR = 1
 
 
 def _schedule(config: LeadbotConfig, channel: str, weekly: bool) -> DigestSchedule:
@@ -41,8 +44,8 @@ def send(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the blocks only")] = False,
 ) -> None:
     """Send (or with --dry-run, print) the channel's latest due digest."""
-    settings = _settings()
-    config = _load(settings.config_path)
+    settings = settings_or_exit(ERROR)
+    config = config_or_exit(settings.config_path, ERROR)
     schedule = _schedule(config, channel, weekly)
     now = datetime.now(UTC)
     period = latest_period(config.digests, schedule, now)
@@ -73,7 +76,7 @@ def send(
 @schedule_app.command("list")
 def list_jobs() -> None:
     """Each digest schedule and its next run, computed from the rules file."""
-    config = _load(_settings().config_path)
+    config = config_or_exit(settings_or_exit(ERROR).config_path, ERROR)
     console = Console(soft_wrap=True)
     if not config.digests.schedules:
         console.print("No digests are scheduled (digests.schedules in the rules file).")

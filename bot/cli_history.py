@@ -11,16 +11,15 @@ import json
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
-from sqlalchemy.engine import Engine
 
+from bot.cli_common import config_or_exit, engine_or_exit, err, fail, settings_or_exit
 from bot.conditions import describe_rule
-from bot.config import ConfigError, load_settings
 from bot.evaluate import (
     Metrics,
     evaluate_rules,
@@ -30,10 +29,9 @@ from bot.evaluate import (
 )
 from bot.importer import ImportReport, count_lines, import_leads
 from bot.mapping import MappingError, load_mapping
-from bot.rules import LeadbotConfig, RulesError, ScoringRules, load_config
+from bot.rules import LeadbotConfig, ScoringRules
 
 console = Console()
-err = Console(stderr=True)
 
 #: how many skipped rows are listed before "… and N more"
 SHOWN_ERRORS = 20
@@ -45,38 +43,9 @@ class Outcome(StrEnum):
     won = "won"
 
 
-def _fail(lines: list[str], code: int = 2) -> NoReturn:
-    for line in lines:
-        err.print(f"[red]error:[/red] {line}", highlight=False)
-    raise typer.Exit(code)
-
-
-def _engine() -> Engine:
-    from storage.db import make_engine
-    from storage.migrate import pending_migration
-
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        _fail(exc.problems)
-    engine = make_engine(settings.database_url)
-    try:
-        problem = pending_migration(engine)
-    except Exception as exc:
-        _fail([f"cannot open the database: {exc}"])
-    if problem:
-        _fail([f"{problem}; run `leadbot db upgrade` first"])
-    return engine
-
-
 def _rules(path: Path | None) -> LeadbotConfig:
     """The rules at ``path``, else the ones the server runs (LEADBOT_CONFIG or the default)."""
-    try:
-        if path is None:
-            path = load_settings().config_path
-        return load_config(path)
-    except (RulesError, ConfigError) as exc:
-        _fail(exc.problems)
+    return config_or_exit(path if path is not None else settings_or_exit().config_path)
 
 
 MappingOption = Annotated[Path, typer.Option("--mapping", help="Column mapping (YAML).")]
@@ -102,15 +71,15 @@ def import_command(
     try:
         lead_mapping = load_mapping(mapping)
     except MappingError as exc:
-        _fail(exc.problems)
-    engine = _engine()
+        fail(exc.problems)
+    engine = engine_or_exit(settings_or_exit())
     columns = [TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()]
     with Progress(*columns, console=err, transient=True) as progress:
         task = progress.add_task("import", total=max(count_lines(file) - 1, 0))
         try:
             report = import_leads(file, lead_mapping, engine, on_row=lambda: progress.advance(task))
         except MappingError as exc:
-            _fail(exc.problems)
+            fail(exc.problems)
     _print_import(file, report)
     if report.errors:
         raise typer.Exit(1)
@@ -157,12 +126,12 @@ def calibrate_command(
     from storage.lead_import import labelled_leads
 
     if target_recall is not None and capacity is not None:
-        _fail(["give --target-recall or --capacity, not both"])
+        fail(["give --target-recall or --capacity, not both"])
     current = _rules(rules)
-    with _engine().connect() as conn:
+    with engine_or_exit(settings_or_exit()).connect() as conn:
         records = [record_from_stored(lead) for lead in labelled_leads(conn, outcome.value)]
     if not records:
-        _fail([f"no stored lead has a known {outcome.value} outcome; run `leadbot import` first"])
+        fail([f"no stored lead has a known {outcome.value} outcome; run `leadbot import` first"])
     try:
         result = calibrate(
             records,
@@ -175,7 +144,7 @@ def calibrate_command(
             pdo=pdo,
         )
     except CalibrationError as exc:
-        _fail([str(exc)])
+        fail([str(exc)])
     card = result.scorecard
     header = (
         f"Calibrated by `leadbot calibrate --outcome {outcome.value}` on "
@@ -275,7 +244,7 @@ def evaluate_command(
     try:
         records, report = records_from_csv(file, load_mapping(mapping), datetime.now(UTC))
     except MappingError as exc:
-        _fail(exc.problems)
+        fail(exc.problems)
     if holdout:
         records = split_holdout(records, holdout, salt=holdout_salt)[1]
     metrics = evaluate_rules(records, config.scoring, datetime.now(UTC))

@@ -11,8 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from bot.cli_rules import parse_since
-from bot.config import ConfigError, load_settings
+from bot.cli_common import parse_since, settings_or_exit
 from bot.insights import MIN_LEADS, InsightReport, Verdict
 from bot.insights_report import load_insights
 from storage.db import make_engine
@@ -81,11 +80,7 @@ def insights_command(
     interval; criteria whose points the outcomes contradict are flagged.
     """
     window = parse_since(since)
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        Console(stderr=True).print("\n".join(exc.problems), markup=False, highlight=False)
-        raise typer.Exit(code=1) from None
+    settings = settings_or_exit(code=1)
     engine = make_engine(settings.database_url)
     try:
         report = load_insights(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy.engine import Engine
 
-from bot.config import ConfigError, load_settings
+from bot.cli_common import fail, settings_or_exit
 from storage import outbox
 from storage.db import make_engine
 from storage.models import OutboxStatus
@@ -21,19 +21,12 @@ outbox_app = typer.Typer(
 )
 
 
+#: outbox commands exit with 1 on any error
+ERROR = 1
+
+
 def _engine() -> Engine:
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        _fail(*exc.problems)
-    return make_engine(settings.database_url)
-
-
-def _fail(*lines: str) -> NoReturn:
-    console = Console(stderr=True)
-    for line in lines:
-        console.print(line, markup=False, highlight=False)
-    raise typer.Exit(code=1)
+    return make_engine(settings_or_exit(ERROR).database_url)
 
 
 def _when(value: datetime | None) -> str:
@@ -92,5 +85,5 @@ def retry_command(item_id: Annotated[int, typer.Argument(help="The item's id.")]
             return
         item = outbox.get_item(conn, item_id)
     if item is None:
-        _fail(f"no outbox item {item_id}")
-    _fail(f"outbox item {item_id} is {item.status}, not dead: only dead items are retried")
+        fail([f"no outbox item {item_id}"], ERROR)
+    fail([f"outbox item {item_id} is {item.status}, not dead: only dead items are retried"], ERROR)

@@ -2,50 +2,28 @@
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from bot.cli_common import config_or_exit, fail, parse_since, settings_or_exit
 from bot.conditions import describe_condition, describe_rule
-from bot.config import ConfigError, Settings, load_settings
+from bot.explain import explain_score, stored_score
 from bot.lifecycle import qualifies
-from bot.rules import LeadbotConfig, RulesError, ScoringRules, default_rules_text, load_config
+from bot.rules import ScoringRules, default_rules_text
 from bot.scoring import ActivityRecord, score_lead
 from storage.db import make_engine
 from storage.lead_queries import activities_by_lead, lead_by_email, leads_active_since
 
 rules_app = typer.Typer(help="Check, explain and try out scoring rules.", no_args_is_help=True)
 
-_DURATION = re.compile(r"^(\d+)([hdw])$")
-_UNITS = {"h": "hours", "d": "days", "w": "weeks"}
-
-
-def _fail(lines: list[str]) -> typer.Exit:
-    console = Console(stderr=True)
-    for line in lines:
-        console.print(line, markup=False, highlight=False)
-    return typer.Exit(code=1)
-
-
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except ConfigError as exc:
-        raise _fail(exc.problems) from None
-
-
-def _load(path: Path | None) -> LeadbotConfig:
-    try:
-        return load_config(path)
-    except RulesError as exc:
-        where = str(path) if path else "default rules"
-        raise _fail([f"{where} is invalid:", *(f"  {p}" for p in exc.problems)]) from None
+#: rules commands exit with 1 on any error
+ERROR = 1
 
 
 def _table(title: str, *columns: str) -> Table:
@@ -103,8 +81,8 @@ def check(
     ] = None,
 ) -> None:
     """Validate a rules file and summarise what it gives points for."""
-    path = file if file is not None else _settings().config_path
-    config = _load(path)
+    path = file if file is not None else settings_or_exit(ERROR).config_path
+    config = config_or_exit(path, ERROR)
     console = Console()
     console.print(_summary(config.scoring))
     console.print(_threshold_text(config.scoring))
@@ -113,27 +91,21 @@ def check(
     )
 
 
-def _records(activities: list[Any]) -> list[ActivityRecord]:
-    return [ActivityRecord(a["type"], a["occurred_at"], a["properties"] or {}) for a in activities]
-
-
 @rules_app.command("explain")
 def explain(email: Annotated[str, typer.Argument(help="The lead's email address")]) -> None:
     """Show how a lead's stored score was reached, rule by rule."""
-    settings = _settings()
-    rules = _load(settings.config_path).scoring
+    settings = settings_or_exit(ERROR)
+    rules = config_or_exit(settings.config_path, ERROR).scoring
     engine = make_engine(settings.database_url)
     try:
         with engine.connect() as conn:
             lead = lead_by_email(conn, email)
             if lead is None:
-                raise _fail([f"no lead with email {email.strip().lower()}"])
-            activities = activities_by_lead(conn, [lead["id"]])[lead["id"]]
+                fail([f"no lead with email {email.strip().lower()}"], ERROR)
+            at = lead["scored_at"] or datetime.now(UTC)
+            score = explain_score(conn, lead, rules, at)
     finally:
         engine.dispose()
-    at = lead["scored_at"] or datetime.now(UTC)
-    # a lead row carries every profile field under its own name
-    score = score_lead(lead, _records(activities), rules, at)
     console = Console()
     title = f"{lead['email']} · stage {lead['stage']} · scored {at:%Y-%m-%d %H:%M} UTC"
     table = _table(title, "kind", "rule", "detail", "points")
@@ -148,19 +120,12 @@ def explain(email: Annotated[str, typer.Argument(help="The lead's email address"
         f"{score.fit} / {score.engagement} / {score.total}",
     )
     console.print(table)
-    stored = (lead["fit_score"], lead["engagement_score"], lead["score"])
+    stored = stored_score(lead)
     if stored != (score.fit, score.engagement, score.total):
         console.print(
             f"[yellow]The stored score is {stored[0]} / {stored[1]} / {stored[2]}[/yellow]: the "
             "rules changed since it was scored; the next re-score updates it."
         )
-
-
-def parse_since(text: str) -> timedelta:
-    match = _DURATION.match(text.strip())
-    if match is None:
-        raise typer.BadParameter("use a number and a unit: 12h, 30d or 2w")
-    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
 
 
 @rules_app.command("whatif")
@@ -172,9 +137,9 @@ def whatif(
 ) -> None:
     """Re-score recent leads under candidate rules, in memory, against the current rules."""
     window = parse_since(since)
-    candidate = _load(file).scoring
-    settings = _settings()
-    current = _load(settings.config_path).scoring
+    candidate = config_or_exit(file, ERROR).scoring
+    settings = settings_or_exit(ERROR)
+    current = config_or_exit(settings.config_path, ERROR).scoring
     now = datetime.now(UTC)
     engine = make_engine(settings.database_url)
     try:
@@ -186,7 +151,7 @@ def whatif(
     gained: list[tuple[str, int, int]] = []
     lost: list[tuple[str, int, int]] = []
     for lead in leads:
-        records = _records(activities[lead["id"]])
+        records = [ActivityRecord.from_row(a) for a in activities[lead["id"]]]
         before = score_lead(lead, records, current, now)
         after = score_lead(lead, records, candidate, now)
         row = (lead["email"], before.total, after.total)
@@ -213,6 +178,6 @@ def init_command(
 ) -> None:
     """Write the commented default rules file, to edit and point LEADBOT_CONFIG at."""
     if path.exists() and not force:
-        raise _fail([f"{path} already exists; use --force to overwrite it"])
+        fail([f"{path} already exists; use --force to overwrite it"], ERROR)
     path.write_text(default_rules_text(), encoding="utf-8")
     Console().print(f"Wrote {path}. Point LEADBOT_CONFIG at it: export LEADBOT_CONFIG={path}")

@@ -34,13 +34,13 @@ from bot.commands import (
     Stats,
 )
 from bot.digest import LeadLine
+from bot.explain import explain_score, stored_score
 from bot.forget import erase_lead
 from bot.funnel import read_funnel
 from bot.lead_card import build_card
 from bot.lifecycle import Actor, ActorKind, IllegalTransition, NotAllowed, plan_transition
 from bot.messages import OutgoingMessage
 from bot.rules import LeadbotConfig
-from bot.scoring import ActivityRecord, Score, score_lead
 from bot.slack_text import mrkdwn, user_mention
 from bot.stage_change import TransitionEffect, change_stage
 from storage.lead_lookup import (
@@ -50,7 +50,7 @@ from storage.lead_lookup import (
     search_leads,
     stage_history,
 )
-from storage.lead_queries import activities_by_lead, lead_by_email
+from storage.lead_queries import lead_by_email
 from storage.models import Lead, Stage
 from storage.reporting import handoff_messages, pending_leads
 from storage.transitions import StaleLead
@@ -155,21 +155,9 @@ def _read(conn: Connection, request: Request, caller: Caller, svc: Services) -> 
         lead = lead_by_email(conn, request.email)
         if lead is None:
             return _no_lead(request.email)
-        score = explain_score(conn, lead, svc.config, svc.now)
-        stored = (lead["fit_score"], lead["engagement_score"], lead["score"])
-        return replies.explain_reply(lead["email"], score, stored)
+        score = explain_score(conn, lead, svc.config.scoring, svc.now)
+        return replies.explain_reply(lead["email"], score, stored_score(lead))
     raise TypeError(f"not a read request: {request!r}")
-
-
-def explain_score(
-    conn: Connection, lead: RowMapping, config: LeadbotConfig, now: datetime
-) -> Score:
-    """The lead's score recomputed rule by rule, at the time it was last scored."""
-    activities = activities_by_lead(conn, [lead["id"]])[lead["id"]]
-    records = [
-        ActivityRecord(a["type"], a["occurred_at"], a["properties"] or {}) for a in activities
-    ]
-    return score_lead(lead, records, config.scoring, lead["scored_at"] or now)
 
 
 def _matches(

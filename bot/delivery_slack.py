@@ -32,15 +32,8 @@ from bot.delivery_policy import (
     parse_retry_after,
 )
 from storage.models import utcnow
-from storage.outbox import (
-    DEAD,
-    DONE,
-    OutboxItem,
-    PostedMessage,
-    find_item,
-    find_message,
-    record_message,
-)
+from storage.outbox import DEAD, DONE, OutboxItem, find_item
+from storage.slack_messages import PostedMessage, find_message, record_message
 
 log = logging.getLogger(__name__)
 

@@ -208,9 +208,6 @@ def record_from_stored(stored: LabelledLead) -> LabelledRecord:
     return LabelledRecord(
         email=lead["email"],
         profile=profile,
-        activities=[
-            ActivityRecord(a["type"], a["occurred_at"], a["properties"] or {})
-            for a in stored.activities
-        ],
+        activities=[ActivityRecord.from_row(a) for a in stored.activities],
         label=stored.label,
     )

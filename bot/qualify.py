@@ -37,9 +37,7 @@ class Qualifier:
     def rescore(
         self, lead: Mapping[str, Any], activities: Sequence[Mapping[str, Any]], now: datetime
     ) -> Rescored:
-        records = [
-            ActivityRecord(a["type"], a["occurred_at"], a["properties"] or {}) for a in activities
-        ]
+        records = [ActivityRecord.from_row(a) for a in activities]
         score = score_lead(lead, records, self.rules, now)
         return Rescored(
             score,

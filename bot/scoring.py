@@ -46,6 +46,11 @@ class ActivityRecord:
     occurred_at: datetime
     properties: Mapping[str, Any] = field(default_factory=dict)
 
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> ActivityRecord:
+        """From a stored activity (``type``, ``occurred_at``, ``properties``)."""
+        return cls(row["type"], row["occurred_at"], row["properties"] or {})
+
 
 class Contribution(NamedTuple):
     """One rule's part in a score (``points`` is 0 for disqualify and hot entries)."""

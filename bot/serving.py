@@ -9,18 +9,51 @@ from __future__ import annotations
 import threading
 import time
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 import uvicorn
 
 
-class ThreadedServer:
+class StartStop:
+    """``with`` calls ``start`` on entry and ``stop`` on exit."""
+
+    def start(self) -> str:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class ThreadedServer(StartStop):
     """``with ThreadedServer(app) as server: httpx.get(server.url + "/healthz")``."""
 
-    def __init__(self, app: Any, *, host: str = "127.0.0.1", port: int = 0) -> None:
-        config = uvicorn.Config(app, host=host, port=port, log_config=None, lifespan="on")
+    def __init__(
+        self,
+        app: Any,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        name: str = "uvicorn",
+        **options: Any,
+    ) -> None:
+        """``options`` go to ``uvicorn.Config`` (``lifespan="off"``, ``access_log=False`` …)."""
+        config = uvicorn.Config(
+            app, host=host, port=port, **{"log_config": None, "lifespan": "on", **options}
+        )
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, name="uvicorn", daemon=True)
+        self._thread = threading.Thread(target=self._server.run, name=name, daemon=True)
         self.url = ""
 
     def start(self, timeout: float = 10.0) -> str:
@@ -37,15 +70,3 @@ class ThreadedServer:
     def stop(self) -> None:
         self._server.should_exit = True
         self._thread.join(timeout=15)
-
-    def __enter__(self) -> ThreadedServer:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

@@ -22,10 +22,9 @@ from sqlalchemy import and_, bindparam, case, or_, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
 from storage.dialect import insert_for
-from storage.models import Outbox, OutboxStatus, SlackMessage, utcnow
+from storage.models import Outbox, OutboxStatus, utcnow
 
 OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
-SLACK_MESSAGE = SlackMessage.__table__  # type: ignore[attr-defined]
 
 #: ``Outbox.kind`` of Slack Web API calls
 SLACK = "slack"
@@ -58,15 +57,6 @@ class OutboxItem:
     @classmethod
     def from_row(cls, row: RowMapping) -> OutboxItem:
         return cls(**{name: row[name] for name in cls.__dataclass_fields__})
-
-
-@dataclass(frozen=True)
-class PostedMessage:
-    """Where a delivered ``chat.postMessage`` landed."""
-
-    channel: str
-    ts: str
-    thread_ts: str | None = None
 
 
 def enqueue(
@@ -123,8 +113,8 @@ def enqueue_slack(
 
     ``thread_of``/``update_of`` name an earlier ``chat.postMessage`` by its
     dedupe key; its ``ts`` is only known once it is delivered, so the worker
-    fills it in then. ``purpose`` on a post records a ``SlackMessage`` so the
-    card can be found and updated later.
+    fills it in then. ``purpose`` on a post records a ``SlackMessage``
+    (``storage.slack_messages``) so the card can be found and updated later.
     """
     payload = {
         "method": method,
@@ -309,45 +299,6 @@ def retry_item(conn: Connection, item_id: int) -> bool:
         .values(status=PENDING, attempts=0, next_attempt_at=utcnow(), last_error=None)
     )
     return conn.execute(statement).rowcount == 1
-
-
-def find_message(conn: Connection, dedupe_key: str) -> PostedMessage | None:
-    """The recorded Slack message posted under ``dedupe_key``, if any."""
-    row = (
-        conn.execute(
-            select(SLACK_MESSAGE.c.channel, SLACK_MESSAGE.c.ts, SLACK_MESSAGE.c.thread_ts).where(
-                SLACK_MESSAGE.c.dedupe_key == dedupe_key
-            )
-        )
-        .mappings()
-        .first()
-    )
-    return PostedMessage(**row) if row else None
-
-
-def record_message(
-    conn: Connection,
-    *,
-    dedupe_key: str,
-    lead_id: int | None,
-    purpose: str,
-    message: PostedMessage,
-    now: datetime,
-) -> None:
-    """Remember a posted message, once: a re-delivery finds it instead of posting again."""
-    conn.execute(
-        insert_for(conn, SLACK_MESSAGE)
-        .values(
-            lead_id=lead_id,
-            purpose=purpose,
-            channel=message.channel,
-            ts=message.ts,
-            thread_ts=message.thread_ts,
-            dedupe_key=dedupe_key,
-            created_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-    )
 
 
 def earlier_undelivered(conn: Connection, item: OutboxItem) -> tuple[int, datetime] | None:

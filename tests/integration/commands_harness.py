@@ -27,18 +27,14 @@ from sqlalchemy.engine import Engine
 
 from bot.app import create_app
 from bot.commands_component import CommandsComponent
-from bot.config import Settings
-from bot.context import AppContext
 from bot.digest_config import DigestsConfig
 from bot.rules import LeadbotConfig, load_config
-from bot.sandbox import Ephemeral, FakeSlackServer, Interactions, Message, Workspace
-from bot.serving import ThreadedServer
+from bot.sandbox import Ephemeral, FakeSlackServer, Message, Workspace
 from bot.slack_config import SlackConfig
 from bot.slack_runtime import SlackComponent
 from storage.db import make_engine
 from storage.models import Event, Lead, SlackMessage, Transition
-from tests.integration.slack_harness import FAST, SIGNING_SECRET, TOKEN
-from tests.support.ingest import SECRET
+from tests.integration.slack_harness import FAST, TOKEN, SlackApp, serving, settings_for
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 ADMIN = "U0CAROL"
@@ -56,16 +52,7 @@ def config_with(**digests: Any) -> LeadbotConfig:
 
 
 @dataclass
-class CommandsApp:
-    ctx: AppContext
-    slack: FakeSlackServer
-    http: httpx.AsyncClient
-    people: Interactions
-
-    @property
-    def ws(self) -> Workspace:
-        return self.slack.workspace
-
+class CommandsApp(SlackApp):
     async def command(
         self, text: str, *, user: str = "U0ALICE", channel: str = "C0SALES"
     ) -> httpx.Response:
@@ -81,7 +68,7 @@ class CommandsApp:
         return self.ws.ephemerals(user=user)[-1]
 
     def posted(self, channel: str = "C0SALES") -> list[Message]:
-        return self.ws.messages(channel, include_replies=False)
+        return self.cards(channel)
 
 
 async def wait_until(condition: Any, timeout: float = 5.0) -> None:
@@ -90,16 +77,6 @@ async def wait_until(condition: Any, timeout: float = 5.0) -> None:
         if time.monotonic() > deadline:
             raise TimeoutError("condition not met in time")
         await asyncio.sleep(0.02)
-
-
-def settings_for(db_url: str, api_url: str) -> Settings:
-    return Settings(
-        database_url=db_url,
-        webhook_secret=SECRET,
-        slack_bot_token=TOKEN,
-        slack_signing_secret=SIGNING_SECRET,
-        slack_api_url=api_url,
-    )
 
 
 def build_app(db_url: str, api_url: str, config: LeadbotConfig, engine: Engine) -> Any:
@@ -122,14 +99,8 @@ async def commands_app(
     api_url = fake.start() if fake.port is None else fake.api_url
     engine = make_engine(db_url)
     app = build_app(db_url, api_url, config or config_with(), engine)
-    people = Interactions(fake.workspace, SIGNING_SECRET, response_base=fake.response_base)
-    try:
-        with ThreadedServer(app) as server:
-            async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
-                yield CommandsApp(app.state.ctx, fake, http, people)
-    finally:
-        fake.stop()
-        engine.dispose()
+    async with serving(app, fake, engine) as (url, http, people):
+        yield CommandsApp(url, app.state.ctx, fake, http, people)
 
 
 def _at(day: int, hour: int, minute: int = 0) -> datetime:

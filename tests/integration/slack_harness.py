@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 import httpx
+from sqlalchemy.engine import Engine
 
 from bot.app import create_app
 from bot.config import Settings
@@ -69,21 +70,39 @@ async def slack_app(
 ) -> AsyncIterator[SlackApp]:
     fake = slack or FakeSlackServer(Workspace.demo(), token=TOKEN)
     engine = make_engine(db_url)
-    settings = Settings(
+    app = create_app(
+        settings_for(db_url, fake.start()),
+        engine=engine,
+        components=[lambda ctx: SlackComponent(ctx, delivery=FAST)],
+    )
+    async with serving(app, fake, engine) as (url, http, people):
+        yield SlackApp(url, app.state.ctx, fake, http, people)
+
+
+def settings_for(db_url: str, api_url: str) -> Settings:
+    """Settings for a leadbot on ``db_url`` whose Slack is the stand-in at ``api_url``."""
+    return Settings(
         database_url=db_url,
         webhook_secret=SECRET,
         slack_bot_token=TOKEN,
         slack_signing_secret=SIGNING_SECRET,
-        slack_api_url=fake.start(),
+        slack_api_url=api_url,
     )
-    app = create_app(
-        settings, engine=engine, components=[lambda ctx: SlackComponent(ctx, delivery=FAST)]
-    )
+
+
+@asynccontextmanager
+async def serving(
+    app: Any, fake: FakeSlackServer, engine: Engine
+) -> AsyncIterator[tuple[str, httpx.AsyncClient, Interactions]]:
+    """Serve ``app`` on loopback: its URL, a client for it, and people to click in Slack.
+
+    The Slack stand-in is stopped and the engine disposed afterwards.
+    """
     people = Interactions(fake.workspace, SIGNING_SECRET, response_base=fake.response_base)
     try:
         with ThreadedServer(app) as server:
             async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
-                yield SlackApp(server.url, app.state.ctx, fake, http, people)
+                yield server.url, http, people
     finally:
         fake.stop()
         engine.dispose()

@@ -15,16 +15,10 @@ from bot.cli_rules import init_command, rules_app
 from bot.rules import default_rules_text, load_config
 from bot.scoring import ActivityRecord, score_lead
 from storage.models import Activity, Lead
+from tests.support.leads import SENIOR_BUYER
 
 runner = CliRunner()
-PROFILE = {
-    "email": "vp@initech.com",
-    "job_title": "VP Engineering",
-    "company": "Initech",
-    "company_size": 300,
-    "country": "DE",
-    "attributes": {},
-}
+PROFILE = SENIOR_BUYER
 
 
 def invoke(*args: str):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -17,43 +16,26 @@ from bot.webhook_client import send_event
 from storage.db import make_engine
 from storage.models import Event
 from tests.support.ingest import SECRET, activity_event
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.support.servers import free_port, start_server
 
 
 def _start_server(db_url: str, port: int) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "LEADBOT_DATABASE_URL": db_url,
-        "LEADBOT_WEBHOOK_SECRET": SECRET,
-        "PORT": str(port),
-        "LEADBOT_LOG_LEVEL": "WARNING",
-    }
-    process = subprocess.Popen(
+    return start_server(
         [sys.executable, "-m", "bot.cli", "serve"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    process.kill()
-    raise AssertionError(
-        f"server did not start: {process.stderr.read().decode() if process.stderr else ''}"
+        {
+            "LEADBOT_DATABASE_URL": db_url,
+            "LEADBOT_WEBHOOK_SECRET": SECRET,
+            "PORT": str(port),
+            "LEADBOT_LOG_LEVEL": "WARNING",
+        },
+        f"http://127.0.0.1:{port}/healthz",
+        timeout=20,
+        ready=lambda response: response.status_code == 200,
     )
 
 
 def test_acknowledged_events_survive_sigkill(db_url: str) -> None:
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}/webhooks/generic"
     server = _start_server(db_url, port)
     acknowledged: list[str] = []

@@ -24,6 +24,7 @@ from bot.sandbox import FakeSlackServer, Workspace
 from storage import outbox
 from storage.db import make_engine
 from storage.models import Outbox, SlackMessage, utcnow
+from storage.slack_messages import PostedMessage, find_message
 
 #: fast enough that tests finish quickly, slow enough to exercise pacing and backoff
 FAST = DeliveryConfig(
@@ -216,7 +217,7 @@ async def test_the_ambiguous_failure_is_recorded_not_reposted(
     [message] = slack.workspace.messages("C0SALES")
     assert len(slack.workspace.calls("chat.postMessage")) == 1
     with engine.connect() as conn:
-        assert outbox.find_message(conn, "card:7") == outbox.PostedMessage("C0SALES", message.ts)
+        assert find_message(conn, "card:7") == PostedMessage("C0SALES", message.ts)
 
 
 async def test_a_429_storm_is_paced_out_without_losses_or_duplicates(

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import partial
@@ -32,6 +31,7 @@ from bot.sandbox import Workspace
 from bot.sandbox.component import SandboxComponent, sandbox_component
 from bot.serving import ThreadedServer
 from storage.db import make_engine
+from tests.support.servers import free_port
 
 CARD = [
     {"type": "section", "text": {"type": "mrkdwn", "text": "*Jane Doe* wants a demo"}},
@@ -114,16 +114,10 @@ class Live:
         return self.http.post(f"{self.url}/sandbox/act/{kind}", json=body)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def live(tmp_path: Path, sqlite_template: Path, request: pytest.FixtureRequest) -> Iterator[Live]:
     """The sandbox and a test Bolt app; ``@pytest.mark.parametrize`` may pass another secret."""
-    port = _free_port()
+    port = free_port()
     database = shutil.copy(sqlite_template, tmp_path / "leadbot.db")
     settings = Settings(database_url=f"sqlite:///{database}", port=port)
     workspace = Workspace.demo()

@@ -7,10 +7,10 @@ import time
 from standardwebhooks import Webhook
 
 from storage import outbox
+from tests.support.servers import free_port
 from tests.support.webhooks import (
     SUBSCRIBER_SECRET,
     Receiver,
-    free_port,
     leadbot,
     receiving,
     subscriber,

@@ -28,7 +28,8 @@ from bot.sandbox.server import FakeSlackServer
 from bot.webhook_client import signed_request
 from storage.db import make_engine
 from storage.migrate import upgrade
-from tests.perf.ingest_load import SECRET, free_port, measure, python, start, write_requests
+from tests.perf.ingest_load import SECRET, measure, python, start, write_requests
+from tests.support.servers import free_port
 
 SECONDS = int(os.environ.get("BENCH_SECONDS", "20"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "64"))

@@ -30,7 +30,8 @@ from bot.webhook_client import signed_request
 from storage.db import make_engine
 from storage.migrate import upgrade
 from tests.perf.bench_ingest import document
-from tests.perf.ingest_load import SECRET, free_port, python, run_wrk, start, write_requests
+from tests.perf.ingest_load import SECRET, python, run_wrk, start, write_requests
+from tests.support.servers import free_port
 
 CLICKS = int(os.environ.get("BENCH_CLICKS", "200"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterator, Sequence
@@ -111,12 +110,6 @@ class Receiver:
 
     def wait_for(self, count: int, *, path: str | None = None, timeout: float = 15) -> None:
         wait_until(lambda: len(self.delivered(path)) >= count, timeout)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextmanager

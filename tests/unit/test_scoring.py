@@ -11,6 +11,7 @@ from bot.lifecycle import plan_after_score
 from bot.rules import load_config, parse_config
 from bot.scoring import ActivityRecord, Contribution, score_lead
 from storage.models import Stage
+from tests.support.leads import SENIOR_BUYER
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 RULES = parse_config(
@@ -112,15 +113,7 @@ def test_reasons_are_json_ready_in_contribution_order() -> None:
 
 def test_default_rules_qualify_a_senior_buyer_who_asked_for_a_demo() -> None:
     rules = load_config(None).scoring
-    profile = {
-        "email": "vp@initech.com",
-        "job_title": "VP Engineering",
-        "company": "Initech",
-        "company_size": 300,
-        "country": "DE",
-        "attributes": {},
-    }
-    score = score_lead(profile, [activity("demo_request", 1)], rules, NOW)
+    score = score_lead(SENIOR_BUYER, [activity("demo_request", 1)], rules, NOW)
     assert plan_after_score(Stage.NEW, score, rules, mql_at=None, stage_changed_at=None, now=NOW)
     assert score.hot
 
