@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
 
+from bot.config import Settings
 from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.models import SQLModel
@@ -29,10 +30,11 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 @pytest.fixture(autouse=True)
 def _no_real_slack_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A developer's real tokens must never leak into a test run."""
+    """A developer's real tokens (environment or ``.env``) must never leak into a test run."""
     for name in list(os.environ):
         if name.startswith(("SLACK_", "LEADBOT_")) and name != "LEADBOT_TEST_POSTGRES_URL":
             monkeypatch.delenv(name, raising=False)
+    monkeypatch.setitem(Settings.model_config, "env_file", None)
 
 
 @pytest.fixture(scope="session")
