@@ -80,7 +80,7 @@ class Batch:
     def __init__(
         self, conn: Connection, items: Sequence[tuple[str, InboundEvent]], now: datetime
     ) -> None:
-        self.conn, self.items, self.now = conn, items, now
+        self.conn, self.now = conn, now
         creators = [e.profile.email for _, e in items if e.outcome is None]
         self.leads: dict[str, Mapping[str, Any]] = dict(
             event_store.upsert_leads(conn, list(dict.fromkeys(creators)), now)

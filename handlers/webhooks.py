@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse, Response
 from bot.context import AppContext
 from bot.ingest import IngestResult, WriterStopped
 from bot.lead_events import InvalidPayload, parse_events
-from handlers.http_errors import refusal
+from handlers.http_errors import Refused, refusal
 
 log = logging.getLogger(__name__)
 
@@ -56,9 +56,8 @@ async def receive_webhook(request: Request) -> Response:
         response = await _handle(request, ctx, source)
     finally:
         ctx.metrics.request_seconds.labels(source).observe(perf_counter() - started)
-    if response.status_code >= 400:
-        reason = json.loads(bytes(response.body)).get("error", "unknown")
-        ctx.metrics.requests_rejected.labels(source, reason).inc()
+    if isinstance(response, Refused):
+        ctx.metrics.requests_rejected.labels(source, response.code).inc()
     return response
 
 
@@ -111,7 +110,7 @@ async def _handle(request: Request, ctx: AppContext, source: str) -> Response:
         return JSONResponse({"results": payloads}, status_code=202 if accepted else 200)
     only = results[0]
     if only.refused is not None:
-        return JSONResponse(payloads[0], status_code=only.refused.status)
+        return Refused(payloads[0], status=only.refused.status, code=only.refused.code)
     return JSONResponse(payloads[0], status_code=200 if only.duplicate else 202)
 
 
