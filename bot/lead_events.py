@@ -11,6 +11,7 @@ unknown fields anywhere else are mistakes and are refused, so a typo such as
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -138,8 +139,13 @@ class BatchIn(_Strict):
 _single = TypeAdapter(EventIn)
 
 
-class Profile(BaseModel):
-    """The normalised profile: only the fields the sender gave, ready to merge into a lead."""
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """The normalised profile: only the fields the sender gave, ready to merge into a lead.
+
+    Plain dataclasses from here on: the input is validated already, and
+    building a pydantic model per event would validate it all over again.
+    """
 
     email: str
     fields: dict[str, Any]
@@ -147,16 +153,17 @@ class Profile(BaseModel):
     warnings: list[str]
 
 
-class InboundEvent(BaseModel):
+@dataclass(frozen=True, slots=True)
+class InboundEvent:
     """One validated, normalised event, ready for the writer."""
 
     external_id: str
     type: str
     occurred_at: datetime
     profile: Profile
+    raw: dict[str, Any]
     activity: ActivityIn | None = None
     outcome: OutcomeIn | None = None
-    raw: dict[str, Any]
 
 
 class InvalidPayload(Exception):
