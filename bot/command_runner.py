@@ -41,7 +41,8 @@ from bot.lead_card import build_card
 from bot.lifecycle import Actor, ActorKind, IllegalTransition, NotAllowed, plan_transition
 from bot.messages import OutgoingMessage
 from bot.rules import LeadbotConfig
-from bot.slack_text import mrkdwn, user_mention
+from bot.slack_erasure import redact_slack_messages
+from bot.slack_text import date_token, mrkdwn, user_mention
 from bot.stage_change import TransitionEffect, change_stage
 from storage.lead_lookup import (
     count_owned,
@@ -196,10 +197,17 @@ def _change(
             if lead is None:
                 return _no_lead(request.email)
             if isinstance(request, Forget):
+                if lead["erased_at"] is not None:
+                    return replies.reply(
+                        f"Lead {lead['id']}'s personal data was already erased "
+                        f"{date_token(lead['erased_at'])}; there is nothing left to erase."
+                    )
+                redacted = redact_slack_messages(conn, lead["id"], svc.now)
                 erased = erase_lead(conn, lead, now=svc.now)
                 return replies.reply(
                     f"Erased the personal data of lead {erased.lead_id} "
-                    f"({erased.events} events, {erased.activities} activities). "
+                    f"({erased.events} events, {erased.activities} activities); "
+                    f"{_in_slack(redacted)}. "
                     "Its stages, scores, source and amounts remain for reporting."
                 )
             return _move(conn, lead, request, actor, svc)
@@ -209,6 +217,13 @@ def _change(
         return replies.reply(
             f"Not done: someone changed that lead meanwhile; it is now {exc.stage}."
         )
+
+
+def _in_slack(posted: int) -> str:
+    if posted == 0:
+        return "nothing about it had been posted in Slack"
+    messages = "the Slack message" if posted == 1 else f"the {posted} Slack messages"
+    return f"{messages} about it will show an erasure notice instead"
 
 
 def _move(

@@ -8,8 +8,8 @@ messages already delivered about it. Kept: stages, transitions with their
 actors, reasons and times, scores, source, campaign, country, company size,
 industry and deal amounts — so stats and digests stay true after an erasure.
 
-Messages already posted in Slack are not edited; the docs say how to remove
-them.
+What the bot posted about the lead in Slack is replaced by a notice; that is
+``bot.slack_erasure``, run by the command just before this.
 """
 
 from __future__ import annotations

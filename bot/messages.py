@@ -201,6 +201,12 @@ def escalation(
     return _message(text, [SectionBlock(text=text)])
 
 
+def erased_notice(lead_id: int, now: datetime) -> OutgoingMessage:
+    """What replaces every message about a lead whose personal data was erased."""
+    text = f"🗑 Lead {lead_id}: personal data erased on request, {date_token(now)}."
+    return _message(text, [SectionBlock(text=text)])
+
+
 def reject_modal(
     lead_id: int | str,
     card: LeadCard,

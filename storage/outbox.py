@@ -273,6 +273,25 @@ def reschedule(
     )
 
 
+def items_of_lead(conn: Connection, lead_id: int, kind: str) -> list[OutboxItem]:
+    """Every row of ``kind`` about a lead, oldest first."""
+    rows = conn.execute(
+        select(OUTBOX)
+        .where(OUTBOX.c.lead_id == lead_id, OUTBOX.c.kind == kind)
+        .order_by(OUTBOX.c.id)
+    ).mappings()
+    return [OutboxItem.from_row(row) for row in rows]
+
+
+def cancel_pending(conn: Connection, lead_id: int, kind: str, *, reason: str) -> int:
+    """Dead-letter a lead's rows of ``kind`` no worker has started: they are never sent."""
+    return conn.execute(
+        update(OUTBOX)
+        .where(OUTBOX.c.lead_id == lead_id, OUTBOX.c.kind == kind, OUTBOX.c.status == PENDING)
+        .values(status=DEAD, last_error=reason[:_ERROR_MAX])
+    ).rowcount
+
+
 def get_item(conn: Connection, item_id: int) -> OutboxItem | None:
     row = conn.execute(select(OUTBOX).where(OUTBOX.c.id == item_id)).mappings().first()
     return OutboxItem.from_row(row) if row else None

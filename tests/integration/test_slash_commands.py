@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from datetime import timedelta
 
 from sqlalchemy import select
 
-from storage.models import Event, Lead, Transition
-from tests.integration.commands_harness import ADMIN, OUTSIDER, commands_app, seed
+from bot.messages import ACCEPT_ACTION
+from bot.slack_erasure import CANCELLED
+from storage.models import Event, Lead, Outbox, Transition
+from tests.integration.commands_harness import ADMIN, NOW, OUTSIDER, commands_app, seed
+from tests.integration.slack_harness import demo_request
 
 
 def everything(blocks: list[dict]) -> str:
@@ -170,6 +175,53 @@ async def test_forget_is_for_admins_and_keeps_the_facts(db_url: str) -> None:
         assert payloads == [({},)]
         shown = everything((await app.answer("show erased-1@erased.invalid")).blocks)
         assert "personal data erased" in shown and "Ada" not in shown
+
+
+async def test_forget_replaces_what_was_posted_in_slack_and_cancels_the_rest(db_url: str) -> None:
+    async with commands_app(db_url) as app:
+        assert (await app.event(demo_request(first_name="Jane", company="Acme"))).is_success
+        await app.ws.wait_for_calls("chat.postMessage", 3)  # marketing, sales, urgent
+        (card,) = app.cards("C0SALES")
+        assert (await app.click("U0ALICE", card, ACCEPT_ACTION)).status_code == 200
+        await app.ws.wait_until(lambda: len(app.ws.replies("C0SALES", card.ts)) == 2)
+        await app.ws.wait_for_calls("chat.update", 3)
+        # a reminder that has not gone out yet must never go out
+        with app.ctx.engine.begin() as conn:
+            conn.execute(
+                Outbox.__table__.insert(),
+                [{"kind": "slack", "target": "C0SALES", "dedupe_key": "late-reminder",
+                  "lead_id": 1, "status": "pending", "attempts": 0, "result": {},
+                  "payload": {"method": "chat.postMessage", "args": {"text": "Jane waits"}},
+                  "next_attempt_at": NOW + timedelta(hours=1), "created_at": NOW}],
+            )  # fmt: skip
+
+        answer = await app.answer("forget jane@acme.example", user=ADMIN)
+        assert "the 4 Slack messages about it will show an erasure notice" in answer.text
+
+        await app.ws.wait_for_calls("chat.update", 3 + 4)
+        everywhere = [
+            message
+            for channel in ("C0MARKETING", "C0SALES", "C0URGENT")
+            for message in app.ws.messages(channel)
+        ]
+        assert len(everywhere) == 4  # three cards and the decision reply under the sales card
+        for message in everywhere:
+            shown = message.text + everything(message.blocks)
+            assert "Lead 1: personal data erased on request" in shown
+            assert not any(word in shown for word in ("Jane", "Acme", "jane@acme.example"))
+        with app.ctx.engine.connect() as conn:
+            late = conn.execute(
+                select(Outbox.status, Outbox.last_error, Outbox.payload).where(
+                    Outbox.dedupe_key == "late-reminder"
+                )
+            ).one()
+        assert tuple(late) == ("dead", CANCELLED, {})
+        assert "Jane waits" not in json.dumps([c.params for c in app.ws.calls()])
+
+        again = await app.answer("forget erased-1@erased.invalid", user=ADMIN)
+        assert "Lead 1's personal data was already erased" in again.text
+        await asyncio.sleep(0.2)
+        assert len(app.ws.calls("chat.update")) == 7  # nothing to replace twice
 
 
 async def test_digest_preview_answers_privately(db_url: str) -> None:
