@@ -63,6 +63,7 @@ def create_app(
     )
     parts = [build(ctx) for build in (default_components() if components is None else components)]
     ctx.effects.extend(effect for part in parts for effect in part.effects())
+    ctx.erasure_effects.extend(effect for part in parts for effect in part.erasure_effects())
     qualifier.effects = ctx.effects
     ctx.writer.after_commit = ctx.after_commit
     add_rescore_jobs(ctx)

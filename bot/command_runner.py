@@ -35,13 +35,12 @@ from bot.commands import (
 )
 from bot.digest import LeadLine
 from bot.explain import explain_score, stored_score
-from bot.forget import erase_lead
+from bot.forget import ErasureEffect, forget_lead
 from bot.funnel import read_funnel
 from bot.lead_card import build_card
 from bot.lifecycle import Actor, ActorKind, IllegalTransition, NotAllowed, plan_transition
 from bot.messages import OutgoingMessage
 from bot.rules import LeadbotConfig
-from bot.slack_erasure import redact_slack_messages
 from bot.slack_text import date_token, mrkdwn, user_mention
 from bot.stage_change import TransitionEffect, change_stage
 from storage.lead_lookup import (
@@ -78,6 +77,7 @@ class Services:
     now: datetime
     effects: Sequence[TransitionEffect] = ()
     after_commit: Sequence[Callable[[], None]] = ()
+    erasure_effects: Sequence[ErasureEffect] = ()
 
 
 def answer(request: Request, caller: Caller, svc: Services) -> OutgoingMessage:
@@ -202,13 +202,13 @@ def _change(
                         f"Lead {lead['id']}'s personal data was already erased "
                         f"{date_token(lead['erased_at'])}; there is nothing left to erase."
                     )
-                redacted = redact_slack_messages(conn, lead["id"], svc.now)
-                erased = erase_lead(conn, lead, now=svc.now)
+                erased = forget_lead(conn, lead, now=svc.now, effects=svc.erasure_effects)
+                done = f"Erased the personal data of lead {erased.lead_id} " + (
+                    f"({erased.events} events, {erased.activities} activities)"
+                )
                 return replies.reply(
-                    f"Erased the personal data of lead {erased.lead_id} "
-                    f"({erased.events} events, {erased.activities} activities); "
-                    f"{_in_slack(redacted)}. "
-                    "Its stages, scores, source and amounts remain for reporting."
+                    "; ".join((done, *erased.elsewhere))
+                    + ". Its stages, scores, source and amounts remain for reporting."
                 )
             return _move(conn, lead, request, actor, svc)
     except (IllegalTransition, NotAllowed) as exc:
@@ -217,13 +217,6 @@ def _change(
         return replies.reply(
             f"Not done: someone changed that lead meanwhile; it is now {exc.stage}."
         )
-
-
-def _in_slack(posted: int) -> str:
-    if posted == 0:
-        return "nothing about it had been posted in Slack"
-    messages = "the Slack message" if posted == 1 else f"the {posted} Slack messages"
-    return f"{messages} about it will show an erasure notice instead"
 
 
 def _move(

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from starlette.routing import BaseRoute
 
+from bot.forget import ErasureEffect
 from bot.schedule import Schedule
 from bot.stage_change import TransitionEffect
 
@@ -24,6 +25,10 @@ class Component:
 
     def effects(self) -> Sequence[TransitionEffect]:
         """Run in the transaction of every stage change, in component order."""
+        return ()
+
+    def erasure_effects(self) -> Sequence[ErasureEffect]:
+        """Run when an admin erases a lead's personal data, before it goes."""
         return ()
 
     def add_jobs(self, schedule: Schedule) -> None:

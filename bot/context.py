@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from standardwebhooks import Webhook
 
 from bot.config import Settings
+from bot.forget import ErasureEffect
 from bot.ingest import EventWriter
 from bot.metrics import Metrics
 from bot.qualify import Qualifier
@@ -44,6 +45,8 @@ class AppContext:
     clock: Callable[[], datetime] = utc_now
     #: every stage change runs these in its transaction (filled from the components)
     effects: list[TransitionEffect] = field(default_factory=list)
+    #: what each component does when a lead is erased (filled from the components)
+    erasure_effects: list[ErasureEffect] = field(default_factory=list)
     #: thread-safe callbacks run after the ingest writer commits (wake the outbox worker)
     after_commit: list[Callable[[], None]] = field(default_factory=list)
     #: the Slack component's shared objects (Bolt app, client, worker), when it runs

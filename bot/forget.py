@@ -8,15 +8,18 @@ messages already delivered about it. Kept: stages, transitions with their
 actors, reasons and times, scores, source, campaign, country, company size,
 industry and deal amounts — so stats and digests stay true after an erasure.
 
-What the bot posted about the lead in Slack is replaced by a notice; that is
-``bot.slack_erasure``, run by the command just before this.
+Features clean up what they sent elsewhere through *erasure effects*, run in
+the same transaction just before the data goes: the Slack component replaces
+what it posted (``bot.slack_erasure``), the webhooks component cancels what
+was not delivered and tells subscribers (``lead.erased``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import update
 from sqlalchemy.engine import Connection
@@ -31,12 +34,40 @@ _outbox = Outbox.__table__  # type: ignore[attr-defined]
 _SETTLED = (OutboxStatus.DONE.value, OutboxStatus.DEAD.value)
 
 
+class ErasureEffect(Protocol):
+    """What a feature does about a lead being erased, in the erasure's transaction.
+
+    ``lead`` is the row before erasure. Returns a line for the admin's answer
+    (what it did), or None when it had nothing to do.
+    """
+
+    def __call__(self, conn: Connection, lead: Mapping[str, Any], now: datetime) -> str | None: ...
+
+
 @dataclass(frozen=True)
 class Erasure:
     lead_id: int
     events: int
     activities: int
     notes: int
+    #: what each erasure effect did, for the answer
+    elsewhere: tuple[str, ...] = ()
+
+
+def forget_lead(
+    conn: Connection,
+    lead: Mapping[str, Any],
+    *,
+    now: datetime,
+    effects: Sequence[ErasureEffect] = (),
+) -> Erasure:
+    """Run the erasure effects, then erase the lead's personal data, in the caller's transaction.
+
+    The effects run first because they read what is about to go (which
+    outbox rows were Slack posts, for instance).
+    """
+    elsewhere = tuple(line for effect in effects if (line := effect(conn, lead, now)))
+    return replace(_erase(conn, lead, now=now), elsewhere=elsewhere)
 
 
 def placeholder_email(lead_id: int) -> str:
@@ -44,8 +75,7 @@ def placeholder_email(lead_id: int) -> str:
     return f"erased-{lead_id}@erased.invalid"
 
 
-def erase_lead(conn: Connection, lead: dict[str, Any] | Any, *, now: datetime) -> Erasure:
-    """Erase the personal data of ``lead`` (a lead row) in the caller's transaction."""
+def _erase(conn: Connection, lead: Mapping[str, Any], *, now: datetime) -> Erasure:
     lead_id = lead["id"]
     reasons = [
         {"kind": r.get("kind"), "label": r.get("label"), "points": r.get("points", 0)}

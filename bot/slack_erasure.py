@@ -9,7 +9,9 @@ and ephemeral answers, are beyond a bot's reach; the docs say so.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.engine import Connection
 
@@ -21,13 +23,14 @@ from storage.outbox import DONE, IN_FLIGHT, SLACK, cancel_pending, enqueue_slack
 CANCELLED = "not sent: the lead's personal data was erased"
 
 
-def redact_slack_messages(conn: Connection, lead_id: int, now: datetime) -> int:
-    """Queue the replacement of the lead's posted messages; returns how many there are.
+def redact_slack_messages(conn: Connection, lead: Mapping[str, Any], now: datetime) -> str:
+    """The Slack component's ``ErasureEffect``: queue the replacement of the lead's posts.
 
-    Must run before the erasure clears the outbox bodies: which rows were
-    posts is read from them. A post being sent right now is replaced once it
-    has been delivered (the update waits for it, as updates always do).
+    Runs before the erasure clears the outbox bodies: which rows were posts is
+    read from them. A post being sent right now is replaced once it has been
+    delivered (the update waits for it, as updates always do).
     """
+    lead_id = lead["id"]
     posted = [
         item
         for item in items_of_lead(conn, lead_id, SLACK)
@@ -45,4 +48,7 @@ def redact_slack_messages(conn: Connection, lead_id: int, now: datetime) -> int:
             lead_id=lead_id,
             update_of=item.dedupe_key,
         )
-    return len(posted)
+    if not posted:
+        return "nothing about it had been posted in Slack"
+    messages = "the Slack message" if len(posted) == 1 else f"the {len(posted)} Slack messages"
+    return f"{messages} about it will show an erasure notice instead"

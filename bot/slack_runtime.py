@@ -32,10 +32,12 @@ from bot.config import SLACK_API_URL, Settings
 from bot.context import AppContext
 from bot.delivery import DeliveryConfig, OutboxWorker, create_worker
 from bot.delivery_slack import REQUEST_TIMEOUT
+from bot.forget import ErasureEffect
 from bot.handoff import SlackHandoff
 from bot.reminders import Reminders
 from bot.schedule import Schedule
 from bot.slack_config import SlackConfig
+from bot.slack_erasure import redact_slack_messages
 from bot.stage_change import TransitionEffect
 from handlers import slack_actions
 from handlers.slack_permissions import DeciderCheck
@@ -64,6 +66,8 @@ class SlackRuntime:
     clock: Callable[[], datetime]
     #: the stage-change effects of every component (filled when the app is built)
     effects: Sequence[TransitionEffect] = field(default_factory=list)
+    #: what every component does when a lead is erased (filled when the app is built)
+    erasure_effects: Sequence[ErasureEffect] = field(default_factory=list)
     #: run after a commit that may have queued outbox rows (wakes the worker)
     after_commit: Sequence[Callable[[], None]] = field(default_factory=list)
 
@@ -115,6 +119,7 @@ class SlackComponent(Component):
             reminders=Reminders(ctx.engine, config, clock=lambda: ctx.clock(), wake=worker.notify),
             clock=lambda: ctx.clock(),
             effects=ctx.effects,
+            erasure_effects=ctx.erasure_effects,
             after_commit=ctx.after_commit,
         )
         ctx.slack = self.runtime
@@ -128,6 +133,9 @@ class SlackComponent(Component):
 
     def effects(self) -> Sequence[TransitionEffect]:
         return [self._effect]
+
+    def erasure_effects(self) -> Sequence[ErasureEffect]:
+        return [redact_slack_messages]
 
     def add_jobs(self, schedule: Schedule) -> None:
         schedule.every("slack-sla-reminders", SLA_SWEEP_SECONDS, self.runtime.reminders.run)

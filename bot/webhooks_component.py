@@ -19,9 +19,10 @@ from standardwebhooks import Webhook
 from bot.component import Component
 from bot.context import AppContext
 from bot.delivery import DeliveryConfig, OutboxWorker
+from bot.forget import ErasureEffect
 from bot.stage_change import TransitionEffect
 from bot.webhook_sender import TIMEOUT, WebhookRetry, WebhookSender
-from bot.webhooks_out import WEBHOOK, OutboundWebhooks
+from bot.webhooks_out import WEBHOOK, OutboundWebhooks, WebhookErasure
 
 #: no up-front pacing (subscribers answer 429 when they need a pause)
 DELIVERY = DeliveryConfig(per_second=100, burst=100, retry=WebhookRetry(), poll_interval=1.0)
@@ -53,6 +54,7 @@ class WebhooksComponent(Component):
             clock=ctx.clock,
         )
         self._effect = OutboundWebhooks(subscribers)
+        self._erasure = WebhookErasure(subscribers)
         self._has_subscribers = bool(subscribers)
         self.worker = OutboxWorker(
             ctx.engine,
@@ -64,6 +66,9 @@ class WebhooksComponent(Component):
 
     def effects(self) -> Sequence[TransitionEffect]:
         return (self._effect,) if self._has_subscribers else ()
+
+    def erasure_effects(self) -> Sequence[ErasureEffect]:
+        return (self._erasure,)
 
     async def start(self) -> None:
         """Runs even without subscribers, so rows of a removed one are dead-lettered."""

@@ -26,6 +26,7 @@ EventType = Literal[
     "lead.won",
     "lead.lost",
     "lead.reopened",
+    "lead.erased",
 ]
 EVENT_TYPES: tuple[str, ...] = get_args(EventType)
 

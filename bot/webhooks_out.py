@@ -6,6 +6,11 @@ in its own transaction, which writes one outbox row per event and interested
 subscriber; ``bot.webhook_sender`` signs and delivers them later. The stage
 change never waits for a subscriber.
 
+An admin erasing a lead's personal data (``/leads forget``) is not a stage
+change: :class:`WebhookErasure` cancels the lead's events not delivered yet
+(they carry the data) and sends ``lead.erased`` with nothing but the lead's
+id, so each receiver can erase its copy too.
+
 One change can mean two events: sales rejecting an MQL is a *decision*
 (``lead.rejected``) and a *stage* (``lead.recycled`` or ``lead.disqualified``),
 so a subscriber following decisions and one mirroring stages each get the
@@ -125,3 +130,44 @@ class OutboundWebhooks:
                         payload={"subscriber": subscriber.name, "event": event},
                         lead_id=lead["id"],
                     )
+
+
+#: kept on cancelled rows, shown by ``leadbot outbox list``
+CANCELLED = "not sent: the lead's personal data was erased"
+
+
+def erasure_event(lead: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+    """``lead.erased``: the lead's id only; its id names the version the erasure gives the lead."""
+    erased = {"id": lead["id"], "version": lead["version"] + 1}
+    return {
+        "type": "lead.erased",
+        "id": event_id(erased, "lead.erased"),
+        "occurred_at": _iso(now),
+        "data": {"lead": erased},
+    }
+
+
+class WebhookErasure:
+    """The webhooks component's ``ErasureEffect``."""
+
+    def __init__(self, subscribers: Sequence[Subscriber]) -> None:
+        self._subscribers = list(subscribers)
+
+    def __call__(self, conn: Connection, lead: Mapping[str, Any], now: datetime) -> str | None:
+        cancelled = outbox.cancel_pending(conn, lead["id"], WEBHOOK, reason=CANCELLED)
+        event = erasure_event(lead, now)
+        told = [s.name for s in self._subscribers if "lead.erased" in s.events]
+        for name in told:
+            outbox.enqueue(
+                conn,
+                kind=WEBHOOK,
+                dedupe_key=dedupe_key(name, event),
+                target=name,
+                payload={"subscriber": name, "event": event},
+                lead_id=lead["id"],
+            )
+        parts = [f"lead.erased goes to {', '.join(told)}"] if told else []
+        if cancelled:
+            events = "event" if cancelled == 1 else "events"
+            parts.append(f"{cancelled} webhook {events} not yet delivered will never be sent")
+        return "; ".join(parts) or None

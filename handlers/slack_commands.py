@@ -87,5 +87,5 @@ async def _answer(
         schedule = config.digests.schedule_for(caller.channel_id, request.edition)
         period = latest_period(config.digests, schedule, now)
         return await compose(rt.engine, config, schedule, period, client=rt.client, now=now)
-    services = Services(rt.engine, config, now, rt.effects, rt.after_commit)
+    services = Services(rt.engine, config, now, rt.effects, rt.after_commit, rt.erasure_effects)
     return await rt.run_db(answer, request, caller, services)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 from standardwebhooks import Webhook
@@ -186,3 +187,36 @@ def test_a_leads_events_arrive_in_order_while_other_leads_go_ahead(db_url) -> No
     ]
     # the second lead did not wait for the first one's retries
     assert calls.index(("second", "lead.mql", 200)) < calls.index(("first", "lead.mql", 200))
+
+
+def test_erasing_a_lead_cancels_what_was_not_delivered_and_tells_subscribers(db_url) -> None:
+    receiver = Receiver()
+    receiver.answers["lead.mql"].append((429, {"Retry-After": "600"}))  # paused for 10 min
+    with receiving(receiver) as url:
+        subscribers = [
+            subscriber("warehouse", f"{url}/warehouse", events=["lead.mql"]),
+            subscriber("crm", f"{url}/crm", events=["lead.erased"]),
+            subscriber("archive", f"{url}/archive", events=["lead.won"]),
+        ]
+        with leadbot(db_url, subscribers) as app:
+            app.post(demo_request("vp@acme.example"))
+            wait_until(lambda: receiver.deliveries and app.outbox()[0]["status"] == "pending")
+
+            erased = app.forget("vp@acme.example")
+            receiver.wait_for(1)
+            wait_until(lambda: settled(app))
+            rows = app.outbox()
+
+    assert erased.elsewhere == (
+        "lead.erased goes to crm; 1 webhook event not yet delivered will never be sent",
+    )
+    mql, erasure = receiver.deliveries
+    assert (mql.path, mql.type, mql.status) == ("warehouse", "lead.mql", 429)
+    assert (erasure.path, erasure.type, erasure.status) == ("crm", "lead.erased", 200)
+    assert erasure.event["data"] == {"lead": {"id": 1, "version": 3}}
+    assert erasure.headers["webhook-id"] == erasure.event["id"] == "evt_1_3_erased"
+    assert [(r["target"], r["status"], r["last_error"]) for r in rows] == [
+        ("warehouse", "dead", "not sent: the lead's personal data was erased"),
+        ("crm", "done", None),
+    ]
+    assert "vp@acme.example" not in json.dumps([r["payload"] for r in rows])

@@ -23,6 +23,7 @@ from bot.app import create_app
 from bot.config import Settings
 from bot.context import AppContext
 from bot.delivery import DeliveryConfig
+from bot.forget import Erasure, forget_lead
 from bot.lifecycle import Actor, ActorKind, plan_transition
 from bot.rules import LeadbotConfig, load_config
 from bot.serving import ThreadedServer
@@ -85,7 +86,7 @@ class Receiver:
         except WebhookVerificationError as exc:
             self.rejected.append(str(exc))
             return Response(status_code=401)
-        email = event["data"]["lead"]["email"]
+        email = event["data"]["lead"].get("email")  # lead.erased carries none
         status, headers = 200, {}
         for key in (f"{email} {event['type']}", event["type"]):
             if self.answers[key]:
@@ -145,6 +146,15 @@ class App:
             change_stage(conn, lead=lead, plan=plan, effects=self.ctx.effects)
         for wake in self.ctx.after_commit:
             wake()
+
+    def forget(self, email: str) -> Erasure:
+        """What ``/leads forget`` does: erase the lead, with every component's erasure effect."""
+        with self.engine.begin() as conn:
+            lead = conn.execute(select(Lead.__table__).where(Lead.email == email)).mappings().one()
+            erased = forget_lead(conn, lead, now=self.ctx.clock(), effects=self.ctx.erasure_effects)
+        for wake in self.ctx.after_commit:
+            wake()
+        return erased
 
     def outbox(self) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
