@@ -165,8 +165,8 @@ class Transition(SQLModel, table=True):
     __tablename__ = "transition"
     __table_args__ = (
         Index("ix_transition_lead_at", "lead_id", "at"),
-        Index("ix_transition_to_stage_at", "to_stage", "at"),
-        # stats and digests read a window's moves from this index alone
+        # stats and digests read a window's moves from this index alone; it
+        # also serves every lookup by (to_stage, at)
         Index(
             "ix_transition_to_stage_at_cover", "to_stage", "at", "lead_id", "from_stage", "reason"
         ),

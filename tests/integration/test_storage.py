@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, SQLModel, select
 
 from storage.migrate import head_revision, pending_migration
 from storage.models import Event, Lead
@@ -15,6 +17,13 @@ from storage.models import Event, Lead
 def test_migrated_database_is_current(engine) -> None:
     assert head_revision() is not None
     assert pending_migration(engine) is None
+
+
+def test_migrations_build_exactly_the_models_schema(engine) -> None:
+    """Tables, columns and indexes declared on the models all come from a migration."""
+    with engine.connect() as conn:
+        differences = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+    assert differences == []
 
 
 def test_empty_database_reports_missing_schema(tmp_path) -> None:
