@@ -10,6 +10,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from bot.sandbox.faults import Faults
+from bot.sandbox.socket_mode import SocketModeHub
 from bot.sandbox.web_api import create_app
 from bot.sandbox.workspace import Workspace
 from bot.serving import StartStop, ThreadedServer
@@ -30,6 +31,11 @@ class FakeSlackServer(StartStop):
         self.app = create_app(self.workspace, faults=self.faults, token=token)
         self._server: ThreadedServer | None = None
         self.port: int | None = None
+
+    @property
+    def socket_mode(self) -> SocketModeHub:
+        """Where Socket Mode apps connect, and how envelopes reach them."""
+        return self.app.state.web_api.socket_mode
 
     @property
     def root_url(self) -> str:

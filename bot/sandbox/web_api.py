@@ -19,11 +19,12 @@ from urllib.parse import parse_qsl
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 from bot.sandbox.faults import FaultKind, Faults
 from bot.sandbox.methods import METHODS, Params, respond
 from bot.sandbox.models import SlackError
+from bot.sandbox.socket_mode import SocketModeHub
 from bot.sandbox.workspace import Workspace
 
 #: Arguments that ``slack_sdk`` sends JSON-encoded inside forms and query strings.
@@ -39,6 +40,7 @@ class SlackWebApi:
         self.workspace = workspace
         self.faults = faults or Faults()
         self.token = token
+        self.socket_mode = SocketModeHub(workspace.app_id)
 
     async def handle(self, request: Request) -> JSONResponse:
         method = request.path_params["method"]
@@ -46,6 +48,8 @@ class SlackWebApi:
             params, token = await _read_params(request)
         except ValueError:  # malformed JSON or form encoding
             return self._answer(method, {}, {"ok": False, "error": "invalid_json"})
+        if method == "apps.connections.open":  # app-level token, not the bot's
+            return self._answer(method, params, self.socket_mode.open_connection(request, token))
         fault = self.faults.take(method)
         if fault and fault.kind is FaultKind.DELAY:
             await asyncio.sleep(fault.delay)
@@ -140,7 +144,8 @@ async def _read_params(request: Request) -> tuple[Params, str | None]:
 def create_app(
     workspace: Workspace, *, faults: Faults | None = None, token: str | None = None
 ) -> Starlette:
-    """An ASGI app serving ``/api/<method>`` and ``/response/<token>`` (response URLs).
+    """An ASGI app serving ``/api/<method>``, ``/response/<token>`` (response URLs)
+    and ``/socket-mode`` (the WebSocket ``apps.connections.open`` hands out).
 
     With ``token`` set, calls bearing any other token are refused.
 
@@ -151,6 +156,7 @@ def create_app(
     routes = [
         Route("/api/{method}", web_api.handle, methods=["GET", "POST"]),
         Route("/response/{token}", web_api.handle_response_url, methods=["POST"]),
+        WebSocketRoute("/socket-mode", web_api.socket_mode.endpoint),
     ]
     app = Starlette(routes=routes)
     app.state.web_api = web_api
