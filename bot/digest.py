@@ -79,10 +79,23 @@ def pct(value: float | None) -> str:
     return "—" if value is None else f"{value:.0%}"
 
 
-def money(value: float | None) -> str:
-    """Whole amounts without decimals (amounts are summed as sent, in one currency)."""
+def money(value: Mapping[str, float] | None, *, per: str = "") -> str:
+    """Amounts with their currency, largest first and never added across currencies.
+
+    ``12,000 EUR + 3,000 USD``; ``per="/lead"`` gives ``400 EUR/lead + 100 USD/lead``.
+    """
     if value is None:
         return "—"
+    if not value:
+        return f"0{per}"
+    return " + ".join(
+        f"{_amount(amount)} {currency}".rstrip() + per
+        for currency, amount in sorted(value.items(), key=lambda item: (-item[1], item[0]))
+    )
+
+
+def _amount(value: float) -> str:
+    """Whole amounts without decimals, small fractional ones with cents."""
     return f"{value:,.0f}" if value >= 100 or value == int(value) else f"{value:,.2f}"
 
 
@@ -136,7 +149,8 @@ def breakdown_lines(rows: Sequence[Breakdown], *, with_value: bool) -> list[str]
     for row in rows:
         line = f"• {mrkdwn(row.name, 100)}: {row.leads} leads · {row.mqls} MQLs · {row.sqls} SQLs"
         if with_value:
-            line += f" · {row.won} won · {money(row.revenue)} · {money(row.value_per_lead)}/lead"
+            value = money(row.value_per_lead, per="/lead")
+            line += f" · {row.won} won · {money(row.revenue)} · {value}"
         lines.append(line)
     return lines
 

@@ -12,8 +12,10 @@ window:
 
 Value per lead is the revenue won in the window divided by the leads that
 arrived in it, per source or campaign: the figure marketers compare sources
-by. A decision breaches the SLA when the MQL waited longer than the reminder
-time of the ``slack.sla`` section (the hot time for hot leads).
+by. Revenue is kept per currency (``Money``) and never added across
+currencies: there is no exchange rate to do it with. A decision breaches the
+SLA when the MQL waited longer than the reminder time of the ``slack.sla``
+section (the hot time for hot leads).
 """
 
 from __future__ import annotations
@@ -47,6 +49,16 @@ class SlaPolicy(Protocol):
         ...
 
 
+#: amounts by ISO currency code ("" for deals reported without one)
+Money = dict[str, float]
+
+
+def add_money(total: Money, currency: str | None, amount: float) -> None:
+    if amount:
+        key = currency or ""
+        total[key] = total.get(key, 0.0) + amount
+
+
 @dataclass
 class Breakdown:
     """One source's (or campaign's) share of the funnel."""
@@ -56,11 +68,13 @@ class Breakdown:
     mqls: int = 0
     sqls: int = 0
     won: int = 0
-    revenue: float = 0.0
+    revenue: Money = field(default_factory=dict)
 
     @property
-    def value_per_lead(self) -> float | None:
-        return self.revenue / self.leads if self.leads else None
+    def value_per_lead(self) -> Money | None:
+        if not self.leads:
+            return None
+        return {currency: amount / self.leads for currency, amount in self.revenue.items()}
 
 
 @dataclass
@@ -73,7 +87,7 @@ class Funnel:
     rejected: int = 0
     won: int = 0
     lost: int = 0
-    revenue: float = 0.0
+    revenue: Money = field(default_factory=dict)
     won_from_marketing: int = 0
     pending: int = 0
     pending_over_sla: int = 0
@@ -156,11 +170,11 @@ def build_funnel(
             reasons[move.reason or "no reason given"] += move.count
         elif move.to_stage == Stage.WON.value:
             funnel.won += move.count
-            funnel.revenue += move.revenue
+            add_money(funnel.revenue, move.currency, move.revenue)
             funnel.won_from_marketing += move.from_marketing
             for entry in entries:
                 entry.won += move.count
-                entry.revenue += move.revenue
+                add_money(entry.revenue, move.currency, move.revenue)
         elif move.to_stage == Stage.LOST.value:
             funnel.lost += move.count
     funnel.rejection_reasons = reasons.most_common()
@@ -200,4 +214,4 @@ def _entry(table: dict[str, Breakdown], name: str | None) -> Breakdown:
 
 
 def _ranked(table: dict[str, Breakdown]) -> list[Breakdown]:
-    return sorted(table.values(), key=lambda b: (-b.leads, -b.revenue, b.name))
+    return sorted(table.values(), key=lambda b: (-b.leads, -b.won, b.name))

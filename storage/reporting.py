@@ -46,12 +46,14 @@ class MoveCount:
     campaign: str | None
     reason: str | None
     count: int
-    #: deal amounts of these leads (what counts for ``won``)
+    #: deal amounts of these leads (what counts for ``won``), all in ``currency``
     revenue: float
     #: how many of them qualified through marketing (have been an MQL)
     from_marketing: int
     #: decisions on MQLs among them that took longer than the SLA
     late: int = 0
+    #: the ISO code the deals were reported in (None when the outcome named none)
+    currency: str | None = None
 
 
 @dataclass(frozen=True)
@@ -100,10 +102,19 @@ def move_counts(
 ) -> list[MoveCount]:
     """Stage changes with ``start <= at < end``, counted per move, source, campaign, reason.
 
+    Grouped by deal currency too, so amounts are never added across currencies.
+
     ``late`` counts the decisions on MQLs that took longer than the SLA.
     """
     t = _transition
-    keys = (t.c.from_stage, t.c.to_stage, _lead.c.source, _lead.c.campaign, t.c.reason)
+    keys = (
+        t.c.from_stage,
+        t.c.to_stage,
+        _lead.c.source,
+        _lead.c.campaign,
+        t.c.reason,
+        _lead.c.deal_currency.label("currency"),
+    )
     limit = case((_lead.c.hot.is_(True), hot_sla_seconds), else_=sla_seconds)
     late = and_(t.c.from_stage == Stage.MQL.value, _stay_seconds(conn) > limit)
     query = (

@@ -71,5 +71,5 @@ async def test_slack_decision_reaches_the_crm_and_the_won_deal_comes_back(db_url
     assert accepted["transition"]["actor"] == "slack:U0ALICE"
     assert accepted["lead"]["owner"] == "U0ALICE"
     webinar = next(b for b in funnel.sources if b.name == "webinar")
-    assert (webinar.leads, webinar.won, webinar.revenue) == (1, 1, 12000.0)
-    assert webinar.value_per_lead == 12000.0
+    assert (webinar.leads, webinar.won, webinar.revenue) == (1, 1, {"EUR": 12000.0})
+    assert webinar.value_per_lead == {"EUR": 12000.0}

@@ -92,7 +92,7 @@ async def test_stats_show_the_funnel_with_value_per_source(db_url: str) -> None:
         assert "Leads *4* → MQLs *3* (75%) → SQLs *1* (33% of decided) → won *1*" in stats
         assert "*Median time to decision*\\n10 h" in stats
         assert "*SLA breaches*\\n3 (1 still waiting)" in stats
-        assert "webinar: 2 leads · 2 MQLs · 1 SQLs · 1 won · 1,000 · 500/lead" in stats
+        assert "webinar: 2 leads · 2 MQLs · 1 SQLs · 1 won · 1,000 EUR · 500 EUR/lead" in stats
         assert "autumn: 2 leads" in stats
         assert "competitor: 1" in stats and "not ready: 1" in stats
         assert "100% of the customers won began as marketing leads" in stats

@@ -46,8 +46,8 @@ def test_the_funnel_counts_and_conversions() -> None:
     assert f.sla_breaches == 2
     assert f.rejection_reasons == [("competitor", 2), ("not ready", 1)]
     webinar = next(s for s in f.sources if s.name == "webinar")
-    assert (webinar.leads, webinar.mqls, webinar.won, webinar.revenue) == (3, 1, 1, 3000.0)
-    assert webinar.value_per_lead == 1000.0
+    assert (webinar.leads, webinar.mqls, webinar.won, webinar.revenue) == (3, 1, 1, {"": 3000.0})
+    assert webinar.value_per_lead == {"": 1000.0}
     assert f.stage_times["sql"] == timedelta(hours=36)
     assert f.marketing_share == 1.0
 
@@ -95,6 +95,25 @@ def test_the_weekly_edition_shows_changes_and_value_per_lead() -> None:
     assert "began as marketing leads" in text
 
 
+def test_revenue_in_several_currencies_is_never_added_up() -> None:
+    moves = [
+        moved("sql", "won", revenue=9000.0, currency="EUR"),
+        moved("sql", "won", revenue=3000.0, currency="USD"),
+        moved("sql", "won", 2, revenue=3000.0, currency="EUR"),
+        moved("sql", "won", revenue=0.0),  # a deal reported without an amount
+    ]
+    f = build_funnel(
+        START, END, moves=moves, stays={}, new_leads=[NewLeads("ads", None, 3)], queue=Queue(0, 0)
+    )
+    (ads,) = f.sources
+    assert (f.won, f.revenue) == (5, {"EUR": 12000.0, "USD": 3000.0})
+    assert ads.value_per_lead == {"EUR": 4000.0, "USD": 1000.0}
+    data = DigestData("weekly", START, END, ZoneInfo("UTC"), f)
+    text = json.dumps(digest_message(data, END).blocks, ensure_ascii=False)
+    assert "5 won · 12,000 EUR + 3,000 USD · 4,000 EUR/lead + 1,000 USD/lead" in text
+    assert "for 12,000 EUR + 3,000 USD" in text
+
+
 def test_lists_longer_than_top_end_with_a_count() -> None:
     f = funnel()
     f.pending = 40
@@ -107,5 +126,5 @@ def test_formatting() -> None:
     assert duration(timedelta(minutes=5)) == "5 min"
     assert duration(timedelta(hours=26)) == "1 d 2 h"
     assert duration(None) == "—"
-    assert money(1234.4) == "1,234"
-    assert money(12.5) == "12.50" and money(0) == "0"
+    assert money({"EUR": 1234.4}) == "1,234 EUR" and money({"": 1234.4}) == "1,234"
+    assert money({"GBP": 12.5}, per="/lead") == "12.50 GBP/lead" and money({}) == "0"
