@@ -33,6 +33,9 @@ _transition = Transition.__table__  # type: ignore[attr-defined]
 _outbox = Outbox.__table__  # type: ignore[attr-defined]
 _SETTLED = (OutboxStatus.DONE.value, OutboxStatus.DEAD.value)
 
+#: why erasure effects dead-letter what was still to be sent (``leadbot outbox list``)
+NOT_SENT = "not sent: the lead's personal data was erased"
+
 
 class ErasureEffect(Protocol):
     """What a feature does about a lead being erased, in the erasure's transaction.

@@ -15,12 +15,10 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from bot.forget import NOT_SENT
 from bot.handoff import POST, UPDATE
 from bot.messages import erased_notice
 from storage.outbox import DONE, IN_FLIGHT, SLACK, cancel_pending, enqueue_slack, items_of_lead
-
-#: kept on cancelled rows, shown by ``leadbot outbox list``
-CANCELLED = "not sent: the lead's personal data was erased"
 
 
 def redact_slack_messages(conn: Connection, lead: Mapping[str, Any], now: datetime) -> str:
@@ -36,7 +34,7 @@ def redact_slack_messages(conn: Connection, lead: Mapping[str, Any], now: dateti
         for item in items_of_lead(conn, lead_id, SLACK)
         if item.status in (DONE, IN_FLIGHT) and item.payload.get("method") == POST
     ]
-    cancel_pending(conn, lead_id, SLACK, reason=CANCELLED)
+    cancel_pending(conn, lead_id, SLACK, reason=NOT_SENT)
     notice = erased_notice(lead_id, now).as_kwargs()
     for item in posted:
         enqueue_slack(

@@ -27,6 +27,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from bot.forget import NOT_SENT
 from bot.lifecycle import TransitionPlan
 from bot.webhooks_config import Subscriber
 from storage import outbox
@@ -132,10 +133,6 @@ class OutboundWebhooks:
                     )
 
 
-#: kept on cancelled rows, shown by ``leadbot outbox list``
-CANCELLED = "not sent: the lead's personal data was erased"
-
-
 def erasure_event(lead: Mapping[str, Any], now: datetime) -> dict[str, Any]:
     """``lead.erased``: the lead's id only; its id names the version the erasure gives the lead."""
     erased = {"id": lead["id"], "version": lead["version"] + 1}
@@ -154,7 +151,7 @@ class WebhookErasure:
         self._subscribers = list(subscribers)
 
     def __call__(self, conn: Connection, lead: Mapping[str, Any], now: datetime) -> str | None:
-        cancelled = outbox.cancel_pending(conn, lead["id"], WEBHOOK, reason=CANCELLED)
+        cancelled = outbox.cancel_pending(conn, lead["id"], WEBHOOK, reason=NOT_SENT)
         event = erasure_event(lead, now)
         told = [s.name for s in self._subscribers if "lead.erased" in s.events]
         for name in told:

@@ -8,8 +8,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from bot.forget import NOT_SENT
 from bot.messages import ACCEPT_ACTION
-from bot.slack_erasure import CANCELLED
 from storage.models import Event, Lead, Outbox, Transition
 from tests.integration.commands_harness import ADMIN, NOW, OUTSIDER, commands_app, seed
 from tests.integration.slack_harness import demo_request
@@ -215,7 +215,7 @@ async def test_forget_replaces_what_was_posted_in_slack_and_cancels_the_rest(db_
                     Outbox.dedupe_key == "late-reminder"
                 )
             ).one()
-        assert tuple(late) == ("dead", CANCELLED, {})
+        assert tuple(late) == ("dead", NOT_SENT, {})
         assert "Jane waits" not in json.dumps([c.params for c in app.ws.calls()])
 
         again = await app.answer("forget erased-1@erased.invalid", user=ADMIN)
