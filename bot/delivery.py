@@ -167,14 +167,18 @@ class OutboxWorker:
                 await asyncio.sleep(pause)
 
     def _claim(self, limit: int) -> list[OutboxItem]:
+        now, skip = self._clock(), self._pacer.blocked(time.monotonic(), self.config.hold)
+        with self._engine.connect() as conn:
+            if not outbox.any_due(conn, kinds=self._senders, now=now, skip_targets=skip):
+                return []
         with self._engine.begin() as conn:
             return outbox.claim(
                 conn,
                 kinds=self._senders,
-                now=self._clock(),
+                now=now,
                 lease=self.config.lease,
                 limit=limit,
-                skip_targets=self._pacer.blocked(time.monotonic(), self.config.hold),
+                skip_targets=skip,
             )
 
     def _dispatch(self, item: OutboxItem) -> None:

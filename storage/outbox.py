@@ -166,18 +166,39 @@ def claim(
     return sorted(items, key=lambda item: (item.next_attempt_at, item.id))
 
 
+def any_due(
+    conn: Connection, *, kinds: Collection[str], now: datetime, skip_targets: Collection[str] = ()
+) -> bool:
+    """Whether ``claim`` would find a row; a read, so it never waits for or blocks a writer.
+
+    Most wake-ups of a worker find nothing it may send yet (its channels are
+    paced out); asking first keeps those from taking SQLite's write lock from
+    under the ingest writer.
+    """
+    params = {"_now": now, "_skip": list(skip_targets)}
+    return conn.execute(_any_due_statement(tuple(sorted(kinds))), params).first() is not None
+
+
+def _due(kinds: tuple[str, ...]) -> Any:
+    return select(OUTBOX.c.id).where(
+        OUTBOX.c.kind.in_(kinds),
+        OUTBOX.c.target.not_in(bindparam("_skip", expanding=True)),
+        or_(
+            and_(OUTBOX.c.status == PENDING, OUTBOX.c.next_attempt_at <= bindparam("_now")),
+            and_(OUTBOX.c.status == IN_FLIGHT, OUTBOX.c.claimed_until <= bindparam("_now")),
+        ),
+    )
+
+
+@cache
+def _any_due_statement(kinds: tuple[str, ...]) -> Any:
+    return _due(kinds).limit(1)
+
+
 @cache
 def _claim_statement(kinds: tuple[str, ...]) -> Any:
     due = (
-        select(OUTBOX.c.id)
-        .where(
-            OUTBOX.c.kind.in_(kinds),
-            OUTBOX.c.target.not_in(bindparam("_skip", expanding=True)),
-            or_(
-                and_(OUTBOX.c.status == PENDING, OUTBOX.c.next_attempt_at <= bindparam("_now")),
-                and_(OUTBOX.c.status == IN_FLIGHT, OUTBOX.c.claimed_until <= bindparam("_now")),
-            ),
-        )
+        _due(kinds)
         .order_by(OUTBOX.c.next_attempt_at, OUTBOX.c.id)
         .limit(bindparam("_limit"))
         .with_for_update(skip_locked=True)

@@ -370,3 +370,33 @@ async def test_two_instances_share_the_work_without_duplicates(
     assert sorted(t for c in channels for t in texts(slack, c)) == sorted(keys)
     assert senders[0].keys and senders[1].keys
     assert sorted(senders[0].keys + senders[1].keys) == sorted(keys)
+
+
+def test_any_due_agrees_with_claim_and_waits_for_no_writer(engine: Engine) -> None:
+    def enqueue(key: str, **extra: Any) -> None:
+        with engine.begin() as conn:
+            outbox.enqueue(conn, kind="slack", dedupe_key=key, target="C0SALES",
+                           payload={"method": "chat.postMessage", "args": {}}, **extra)  # fmt: skip
+
+    def due(skip: tuple[str, ...] = ()) -> bool:
+        with engine.connect() as conn:
+            return outbox.any_due(conn, kinds=["slack"], now=utcnow(), skip_targets=skip)
+
+    enqueue("later", not_before=utcnow() + timedelta(minutes=5))
+    assert due() is False  # only a row for later
+    enqueue("now")
+    assert due(skip=("C0SALES",)) is False  # its channel is paced out
+    with engine.connect() as writer, writer.begin():  # the ingest writer, mid-transaction
+        enqueue_row = {"kind": "slack", "target": "C0MARKETING", "dedupe_key": "open",
+                       "payload": {}, "status": "pending", "attempts": 0, "result": {},
+                       "next_attempt_at": utcnow(), "created_at": utcnow()}  # fmt: skip
+        writer.execute(Outbox.__table__.insert(), enqueue_row)
+        started = time.monotonic()
+        assert due() is True
+        assert time.monotonic() - started < 1.0  # a read: no wait for the write lock
+    with engine.begin() as conn:
+        claimed = outbox.claim(
+            conn, kinds=["slack"], now=utcnow(), lease=timedelta(seconds=30), limit=10
+        )
+    assert [item.dedupe_key for item in claimed] == ["now", "open"]
+    assert due() is False  # claimed, their leases still running
