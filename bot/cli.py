@@ -16,6 +16,7 @@ from rich.console import Console
 from bot.cli_common import config_or_exit, engine_or_exit, fail, safe_url, settings_or_exit
 from bot.cli_demo import demo_command
 from bot.cli_digest import digest_app, schedule_app
+from bot.cli_forget import forget_command
 from bot.cli_history import register as register_history
 from bot.cli_insights import insights_command
 from bot.cli_outbox import outbox_app
@@ -36,6 +37,7 @@ app.add_typer(rules_app, name="rules", help="Scoring rules: check, explain, what
 app.command("init")(init_command)
 app.add_typer(outbox_app, name="outbox", help="Outgoing messages: list, retry what failed.")
 app.command("demo")(demo_command)
+app.command("forget")(forget_command)
 register_history(app)
 app.add_typer(digest_app, name="digest", help="Digests: preview or send one now.")
 app.add_typer(schedule_app, name="schedule", help="Scheduled jobs and their next run.")

@@ -203,13 +203,7 @@ def _change(
                         f"{date_token(lead['erased_at'])}; there is nothing left to erase."
                     )
                 erased = forget_lead(conn, lead, now=svc.now, effects=svc.erasure_effects)
-                done = f"Erased the personal data of lead {erased.lead_id} " + (
-                    f"({erased.events} events, {erased.activities} activities)"
-                )
-                return replies.reply(
-                    "; ".join((done, *erased.elsewhere))
-                    + ". Its stages, scores, source and amounts remain for reporting."
-                )
+                return replies.reply(erased.summary())
             return _move(conn, lead, request, actor, svc)
     except (IllegalTransition, NotAllowed) as exc:
         return replies.reply(f"Not done: {mrkdwn(str(exc), 500)}.")

@@ -56,6 +56,17 @@ class Erasure:
     #: what each erasure effect did, for the answer
     elsewhere: tuple[str, ...] = ()
 
+    def summary(self) -> str:
+        """What was done, for the admin who asked (Slack or the command line)."""
+        done = (
+            f"Erased the personal data of lead {self.lead_id} "
+            f"({self.events} events, {self.activities} activities)"
+        )
+        return (
+            "; ".join((done, *self.elsewhere))
+            + ". Its stages, scores, source and amounts remain for reporting."
+        )
+
 
 def forget_lead(
     conn: Connection,
