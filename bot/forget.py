@@ -68,6 +68,14 @@ class Erasure:
         )
 
 
+def already_erased(lead: Mapping[str, Any], when: str) -> str:
+    """The answer to a second erasure; ``when`` is ``erased_at`` as the surface shows dates."""
+    return (
+        f"Lead {lead['id']}'s personal data was already erased {when}; "
+        "there is nothing left to erase."
+    )
+
+
 def forget_lead(
     conn: Connection,
     lead: Mapping[str, Any],

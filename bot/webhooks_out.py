@@ -123,14 +123,19 @@ class OutboundWebhooks:
             event = build_event(event_type, lead, plan)
             for subscriber in self._subscribers:
                 if event_type in subscriber.events:
-                    outbox.enqueue(
-                        conn,
-                        kind=WEBHOOK,
-                        dedupe_key=dedupe_key(subscriber.name, event),
-                        target=subscriber.name,
-                        payload={"subscriber": subscriber.name, "event": event},
-                        lead_id=lead["id"],
-                    )
+                    queue_event(conn, subscriber.name, event, lead["id"])
+
+
+def queue_event(conn: Connection, subscriber: str, event: Mapping[str, Any], lead_id: int) -> None:
+    """One delivery of ``event`` to ``subscriber``, in the caller's transaction."""
+    outbox.enqueue(
+        conn,
+        kind=WEBHOOK,
+        dedupe_key=dedupe_key(subscriber, event),
+        target=subscriber,
+        payload={"subscriber": subscriber, "event": event},
+        lead_id=lead_id,
+    )
 
 
 def erasure_event(lead: Mapping[str, Any], now: datetime) -> dict[str, Any]:
@@ -155,14 +160,7 @@ class WebhookErasure:
         event = erasure_event(lead, now)
         told = [s.name for s in self._subscribers if "lead.erased" in s.events]
         for name in told:
-            outbox.enqueue(
-                conn,
-                kind=WEBHOOK,
-                dedupe_key=dedupe_key(name, event),
-                target=name,
-                payload={"subscriber": name, "event": event},
-                lead_id=lead["id"],
-            )
+            queue_event(conn, name, event, lead["id"])
         parts = [f"lead.erased goes to {', '.join(told)}"] if told else []
         if cancelled:
             events = "event" if cancelled == 1 else "events"
