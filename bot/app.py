@@ -1,6 +1,6 @@
 """``create_app(settings)``: the one ASGI application that carries every route.
 
-Features plug in as components (``bot.component``): each contributes routes,
+Features plug in as components (``bot.runtime.component``): each contributes routes,
 stage-change effects, scheduled jobs and background work. The lifespan starts
 them after the event writer and stops them before it, in tests as in
 production.
@@ -16,21 +16,21 @@ from standardwebhooks import Webhook
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from bot.commands_component import CommandsComponent
-from bot.component import Component
-from bot.config import Settings
-from bot.context import AppContext
-from bot.ingest import EventWriter
-from bot.metrics import Metrics
-from bot.qualify import Qualifier
-from bot.rescore import add_rescore_jobs
-from bot.rules import LeadbotConfig, load_config
+from bot.config.rules import LeadbotConfig, load_config
+from bot.config.settings import Settings
+from bot.digests.component import CommandsComponent
+from bot.leads.ingest import EventWriter
+from bot.leads.qualify import Qualifier
+from bot.leads.rescore import add_rescore_jobs
+from bot.outbound.component import webhooks_component
+from bot.runtime.component import Component
+from bot.runtime.context import AppContext
+from bot.runtime.metrics import Metrics
+from bot.runtime.schedule import Schedule
 from bot.sandbox.component import sandbox_component
-from bot.schedule import Schedule
-from bot.slack_runtime import SlackComponent
-from bot.webhooks_component import webhooks_component
+from bot.slack.component import SlackComponent
 from handlers.health import healthz, metrics
-from handlers.webhooks import receive_webhook
+from handlers.webhooks.generic import receive_webhook
 from storage.db import make_engine
 
 ComponentFactory = Callable[[AppContext], Component]

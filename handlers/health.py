@@ -9,8 +9,8 @@ from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from bot.context import AppContext
-from bot.metrics import CONTENT_TYPE_LATEST
+from bot.runtime.context import AppContext
+from bot.runtime.metrics import CONTENT_TYPE_LATEST
 
 log = logging.getLogger(__name__)
 

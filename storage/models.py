@@ -22,7 +22,7 @@ def utcnow() -> datetime:
 
 
 class Stage(StrEnum):
-    """Lifecycle stages; the allowed moves between them live in ``bot.lifecycle``."""
+    """Lifecycle stages; the allowed moves between them live in ``bot.core.lifecycle``."""
 
     NEW = "new"
     MQL = "mql"

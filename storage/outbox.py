@@ -2,7 +2,7 @@
 
 Producers call ``enqueue``/``enqueue_slack`` on their own ``Connection`` so a
 message exists exactly when the change that caused it was committed. The
-delivery worker (``bot.delivery``) claims due rows, and settles each claim
+delivery worker (``bot.delivery.worker``) claims due rows, and settles each claim
 with ``complete``, ``fail`` or ``reschedule``.
 
 A claim is fenced by the ``claimed_until`` it wrote: settling a row checks

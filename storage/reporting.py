@@ -12,7 +12,7 @@ Each query reads one index range and nothing else:
   ``ix_lead_first_seen_source_campaign`` without touching the table;
 * the sales queue comes from ``ix_lead_stage_hot_mql_at``.
 
-Numbers are aggregated by ``bot.funnel`` from these rows, so the slash
+Numbers are aggregated by ``bot.core.funnel`` from these rows, so the slash
 command and the digest count the same things in the same way.
 """
 

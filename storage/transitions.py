@@ -38,7 +38,7 @@ def _guarded_update(columns: tuple[str, ...]) -> Any:
 
 
 class PlannedTransition(Protocol):
-    """What a lifecycle plan provides (``bot.lifecycle.TransitionPlan``)."""
+    """What a lifecycle plan provides (``bot.core.lifecycle.TransitionPlan``)."""
 
     @property
     def from_stage(self) -> str: ...

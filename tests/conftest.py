@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
 
-from bot.config import Settings
+from bot.config.settings import Settings
 from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.models import SQLModel

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import httpx
 from starlette.routing import BaseRoute, Mount
 
-from bot.component import Component
-from bot.context import AppContext
+from bot.runtime.component import Component
+from bot.runtime.context import AppContext
 from bot.sandbox.interactions import Interactions
 from bot.sandbox.page import SandboxPage
 from bot.sandbox.web_api import create_app

@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.sandbox.models import Message, SlackError
 from bot.sandbox.workspace import Workspace
-from bot.slack_text import BLOCKS_PER_MESSAGE_MAX, MESSAGE_TEXT_MAX
+from bot.slack.text import BLOCKS_PER_MESSAGE_MAX, MESSAGE_TEXT_MAX
 
 Params = dict[str, Any]
 Method = Callable[[Workspace, Params], dict[str, Any]]

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from bot.runtime.serving import StartStop, ThreadedServer
 from bot.sandbox.faults import Faults
 from bot.sandbox.socket_mode import SocketModeHub
 from bot.sandbox.web_api import create_app
 from bot.sandbox.workspace import Workspace
-from bot.serving import StartStop, ThreadedServer
 
 
 class FakeSlackServer(StartStop):

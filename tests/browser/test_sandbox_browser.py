@@ -19,9 +19,9 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 from bot.app import create_app
-from bot.config import Settings
-from bot.demo import sample_leads, send_demo
-from bot.serving import ThreadedServer
+from bot.config.settings import Settings
+from bot.demo.leads import sample_leads, send_demo
+from bot.runtime.serving import ThreadedServer
 from tests.conftest import IN_CI
 
 pytestmark = pytest.mark.browser

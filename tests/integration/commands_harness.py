@@ -26,12 +26,12 @@ from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 
 from bot.app import create_app
-from bot.commands_component import CommandsComponent
-from bot.digest_config import DigestsConfig
-from bot.rules import LeadbotConfig, load_config
+from bot.config.digests import DigestsConfig
+from bot.config.rules import LeadbotConfig, load_config
+from bot.config.slack import SlackConfig
+from bot.digests.component import CommandsComponent
 from bot.sandbox import Ephemeral, FakeSlackServer, Message, Workspace
-from bot.slack_config import SlackConfig
-from bot.slack_runtime import SlackComponent
+from bot.slack.component import SlackComponent
 from storage.db import make_engine
 from storage.models import Event, Lead, SlackMessage, Transition
 from tests.integration.slack_harness import FAST, TOKEN, SlackApp, serving, settings_for

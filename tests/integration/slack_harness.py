@@ -12,14 +12,14 @@ import httpx
 from sqlalchemy.engine import Engine
 
 from bot.app import create_app
-from bot.config import Settings
-from bot.context import AppContext
-from bot.delivery import DeliveryConfig
-from bot.delivery_policy import RetryPolicy
+from bot.config.settings import Settings
+from bot.delivery.policy import RetryPolicy
+from bot.delivery.worker import DeliveryConfig
+from bot.demo.client import signed_request
+from bot.runtime.context import AppContext
+from bot.runtime.serving import ThreadedServer
 from bot.sandbox import FakeSlackServer, Interactions, Message, SignedRequest, Workspace
-from bot.serving import ThreadedServer
-from bot.slack_runtime import SlackComponent, SlackRuntime
-from bot.webhook_client import signed_request
+from bot.slack.component import SlackComponent, SlackRuntime
 from storage.db import make_engine
 from tests.support.ingest import SECRET
 

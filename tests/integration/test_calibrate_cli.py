@@ -13,7 +13,7 @@ import typer
 from click.testing import Result
 from typer.testing import CliRunner
 
-from bot.cli_history import register
+from bot.cli.history import register
 
 CURRENT_RULES = """\
 scoring:

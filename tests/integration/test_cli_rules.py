@@ -11,9 +11,9 @@ from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
-from bot.cli_rules import init_command, rules_app
-from bot.rules import default_rules_text, load_config
-from bot.scoring import ActivityRecord, score_lead
+from bot.cli.rules import init_command, rules_app
+from bot.config.rules import default_rules_text, load_config
+from bot.core.scoring import ActivityRecord, score_lead
 from storage.models import Activity, Lead
 from tests.support.leads import SENIOR_BUYER
 

@@ -13,7 +13,7 @@ def leadbot(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedP
         k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "LEADBOT_", "PORT"))
     }
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "bot.cli.main", *args],
         env={**clean, **env},
         cwd=cwd,
         capture_output=True,

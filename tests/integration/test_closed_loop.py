@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.app import create_app
-from bot.funnel import read_funnel
+from bot.core.funnel import read_funnel
+from bot.demo.client import signed_request
+from bot.outbound.component import WebhooksComponent
 from bot.sandbox import FakeSlackServer, Workspace
-from bot.slack_runtime import SlackComponent
-from bot.webhook_client import signed_request
-from bot.webhooks_component import WebhooksComponent
+from bot.slack.component import SlackComponent
 from storage.db import make_engine
 from tests.integration.slack_harness import FAST as SLACK_FAST
 from tests.integration.slack_harness import TOKEN, demo_request, serving, settings_for

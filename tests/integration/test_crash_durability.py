@@ -12,7 +12,7 @@ import time
 import httpx
 from sqlalchemy import select
 
-from bot.webhook_client import send_event
+from bot.demo.client import send_event
 from storage.db import make_engine
 from storage.models import Event
 from tests.support.ingest import SECRET, activity_event
@@ -21,7 +21,7 @@ from tests.support.servers import free_port, start_server
 
 def _start_server(db_url: str, port: int) -> subprocess.Popen[bytes]:
     return start_server(
-        [sys.executable, "-m", "bot.cli", "serve"],
+        [sys.executable, "-m", "bot.cli.main", "serve"],
         {
             "LEADBOT_DATABASE_URL": db_url,
             "LEADBOT_WEBHOOK_SECRET": SECRET,

@@ -16,11 +16,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection, Engine
 
-from bot.config import load_settings
-from bot.delivery import DeliveryConfig, OutboxWorker, Sender, create_worker
-from bot.delivery_policy import Outcome, RetryPolicy
-from bot.delivery_slack import METADATA_EVENT, SlackSender
+from bot.config.settings import load_settings
+from bot.delivery.policy import Outcome, RetryPolicy
+from bot.delivery.worker import DeliveryConfig, OutboxWorker, Sender, create_worker
 from bot.sandbox import FakeSlackServer, Workspace
+from bot.slack.sender import METADATA_EVENT, SlackSender
 from storage import outbox
 from storage.db import make_engine
 from storage.models import Outbox, SlackMessage, utcnow

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
-from bot.cli_outbox import outbox_app
+from bot.cli.outbox import outbox_app
 from bot.sandbox import FakeSlackServer, Workspace
 from storage import outbox
 from tests.integration.test_delivery import make_worker, post, running, settled

@@ -11,9 +11,9 @@ import typer
 from sqlalchemy import insert, select
 from typer.testing import CliRunner
 
-from bot.cli_digest import digest_app, schedule_app
-from bot.digest_job import send_latest
-from bot.rules import default_rules_text
+from bot.cli.digest import digest_app, schedule_app
+from bot.config.rules import default_rules_text
+from bot.digests.job import send_latest
 from bot.sandbox import FakeSlackServer, Workspace
 from storage.db import make_engine
 from storage.models import DigestRun, Outbox

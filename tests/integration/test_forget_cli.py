@@ -7,7 +7,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
-from bot.cli import app
+from bot.cli.main import app
 from bot.sandbox import FakeSlackServer, Workspace
 from storage import outbox
 from storage.models import Lead, Outbox, utcnow

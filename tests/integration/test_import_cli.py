@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
-from bot.cli_history import register
+from bot.cli.history import register
 from storage.lead_import import lead_table
 from storage.models import Activity, Outbox
 

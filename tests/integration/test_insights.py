@@ -8,9 +8,9 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from bot.cli_insights import insights_command
-from bot.insights import Verdict, wilson
-from bot.insights_report import load_insights, top_insights
+from bot.cli.insights import insights_command
+from bot.core.insights import Verdict, wilson
+from bot.history.insights import load_insights, top_insights
 from tests.support.webhooks import leadbot
 
 PROFILE = {"company": "Acme", "company_size": 250, "country": "DE"}

@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.lifecycle import Actor, ActorKind, plan_transition
-from bot.qualify import Qualifier
-from bot.rescore import rescore_all, rescore_if_rules_changed
-from bot.rules import load_config, parse_config
-from bot.stage_change import change_stage
+from bot.config.rules import load_config, parse_config
+from bot.core.lifecycle import Actor, ActorKind, plan_transition
+from bot.leads.qualify import Qualifier
+from bot.leads.rescore import rescore_all, rescore_if_rules_changed
+from bot.leads.stage_change import change_stage
 from storage.models import Event, Lead, Transition
 from tests.support.ingest import live_app
 

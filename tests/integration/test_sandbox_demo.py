@@ -1,7 +1,7 @@
 """The demo's sample leads, sent signed to a live server, end where each says it will.
 
 The expectations are written against the packaged rules; if someone retunes
-``bot/defaults/rules.yaml``, this test says which sample lead no longer
+``bot/config/defaults/rules.yaml``, this test says which sample lead no longer
 shows what it was chosen to show.
 """
 
@@ -15,10 +15,10 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from bot.app import create_app
-from bot.cli import app as cli
-from bot.config import Settings
-from bot.demo import sample_leads, send_demo
-from bot.serving import ThreadedServer
+from bot.cli.main import app as cli
+from bot.config.settings import Settings
+from bot.demo.leads import sample_leads, send_demo
+from bot.runtime.serving import ThreadedServer
 from storage.db import make_engine
 from storage.models import Lead
 

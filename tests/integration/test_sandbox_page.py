@@ -24,12 +24,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from starlette.routing import BaseRoute, Route
 
 from bot.app import create_app
-from bot.component import Component
-from bot.config import Settings
-from bot.context import AppContext
+from bot.config.settings import Settings
+from bot.runtime.component import Component
+from bot.runtime.context import AppContext
+from bot.runtime.serving import ThreadedServer
 from bot.sandbox import Workspace
 from bot.sandbox.component import SandboxComponent, sandbox_component
-from bot.serving import ThreadedServer
 from storage.db import make_engine
 from tests.support.servers import free_port
 

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from bot.messages import LeadCard, sales_handoff
 from bot.sandbox import Workspace
 from bot.sandbox.render import Node, WorkspaceNames, mrkdwn, render_blocks, snapshot
+from bot.slack.blocks import LeadCard, sales_handoff
 
 NAMES = WorkspaceNames(Workspace.demo())
 STATIC = Path(__file__).parents[2] / "bot" / "sandbox" / "static"

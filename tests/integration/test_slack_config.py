@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.rules import RulesError, default_rules_text, load_config, parse_config
-from bot.slack_config import SlackConfig
+from bot.config.rules import RulesError, default_rules_text, load_config, parse_config
+from bot.config.slack import SlackConfig
 
 ROUTES = {
     "routes": [

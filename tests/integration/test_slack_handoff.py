@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.messages import ACCEPT_ACTION, REJECT_ACTION
 from bot.sandbox import FakeSlackServer, Workspace
+from bot.slack.blocks import ACCEPT_ACTION, REJECT_ACTION
 from storage.models import Lead, Outbox, SlackMessage, Transition
 from tests.integration.slack_harness import TOKEN, SlackApp, demo_request, slack_app
 

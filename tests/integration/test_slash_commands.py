@@ -8,8 +8,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.forget import NOT_SENT
-from bot.messages import ACCEPT_ACTION
+from bot.leads.forget import NOT_SENT
+from bot.slack.blocks import ACCEPT_ACTION
 from storage.models import Event, Lead, Outbox, Transition
 from tests.integration.commands_harness import ADMIN, NOW, OUTSIDER, commands_app, seed
 from tests.integration.slack_harness import demo_request

@@ -16,11 +16,11 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.app import create_app
-from bot.commands_component import CommandsComponent
-from bot.config import Settings
-from bot.messages import ACCEPT_ACTION
+from bot.config.settings import Settings
+from bot.digests.component import CommandsComponent
 from bot.sandbox import FakeSlackServer, Workspace
-from bot.slack_runtime import SlackComponent
+from bot.slack.blocks import ACCEPT_ACTION
+from bot.slack.component import SlackComponent
 from storage.db import make_engine
 from storage.models import Lead
 from tests.integration.slack_harness import FAST, TOKEN, SlackApp, demo_request, serving

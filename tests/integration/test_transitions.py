@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
 
-from bot.lifecycle import Actor, ActorKind, plan_transition, replay
+from bot.core.lifecycle import Actor, ActorKind, plan_transition, replay
 from storage.models import Lead, Stage, Transition
 from storage.transitions import StaleLead, UnknownLead, apply_transition
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.webhook_client import signed_request
+from bot.demo.client import signed_request
 from storage.models import Activity, Event, Lead
 from tests.support.ingest import SECRET, activity_event, live_app
 
@@ -281,7 +281,7 @@ def test_health_and_metrics(app) -> None:
 
 
 def test_logs_carry_ids_but_no_personal_data(app, caplog) -> None:
-    from bot.logs import JsonFormatter
+    from bot.runtime.logs import JsonFormatter
 
     caplog.set_level(logging.INFO)
     person = {"first_name": "Zelda", "last_name": "Quaxley", "phone": "+49 30 9876543"}

@@ -24,8 +24,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from bot.demo.client import signed_request
 from bot.sandbox.server import FakeSlackServer
-from bot.webhook_client import signed_request
 from storage.db import make_engine
 from storage.migrate import upgrade
 from tests.perf.ingest_load import SECRET, measure, python, start, write_requests
@@ -72,7 +72,7 @@ def serve_leadbot(database: Path, port: int, slack_api_url: str):  # type: ignor
     url = f"sqlite:///{database}"
     upgrade(make_engine(url))
     return start(
-        [python(), "-m", "bot.cli", "serve", "--port", str(port)],
+        [python(), "-m", "bot.cli.main", "serve", "--port", str(port)],
         {
             "LEADBOT_DATABASE_URL": url,
             "LEADBOT_WEBHOOK_SECRET": SECRET,

@@ -27,11 +27,11 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from bot.command_runner import stats_window
-from bot.digest_job import read_digest
-from bot.digest_schedule import latest_period
-from bot.funnel import read_funnel
-from bot.rules import load_config
+from bot.commands.run import stats_window
+from bot.config.rules import load_config
+from bot.core.funnel import read_funnel
+from bot.digests.job import read_digest
+from bot.digests.schedule import latest_period
 from storage.db import make_engine
 from storage.lead_lookup import count_pending, search_leads
 from storage.migrate import upgrade

@@ -12,8 +12,8 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from bot.rules import load_config
-from bot.scoring import ActivityRecord, score_lead
+from bot.config.rules import load_config
+from bot.core.scoring import ActivityRecord, score_lead
 
 LEADS = 2_000
 ROUNDS = 5

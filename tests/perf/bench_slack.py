@@ -23,9 +23,9 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from bot.delivery import DeliveryConfig, OutboxWorker
-from bot.delivery_slack import SlackSender
+from bot.delivery.worker import DeliveryConfig, OutboxWorker
 from bot.sandbox import FakeSlackServer, Workspace
+from bot.slack.sender import SlackSender
 from storage import outbox
 from storage.db import make_engine
 from storage.migrate import upgrade

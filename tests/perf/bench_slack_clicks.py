@@ -24,9 +24,9 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bot.messages import ACCEPT_ACTION
+from bot.demo.client import signed_request
 from bot.sandbox import FakeSlackServer, Interactions, SignedRequest, Workspace
-from bot.webhook_client import signed_request
+from bot.slack.blocks import ACCEPT_ACTION
 from storage.db import make_engine
 from storage.migrate import upgrade
 from tests.perf.bench_ingest import document
@@ -104,7 +104,7 @@ def main() -> None:
         upgrade(make_engine(url))
         port = free_port()
         server = start(
-            [python(), "-m", "bot.cli", "serve", "--port", str(port)],
+            [python(), "-m", "bot.cli.main", "serve", "--port", str(port)],
             {
                 "LEADBOT_DATABASE_URL": url,
                 "LEADBOT_WEBHOOK_SECRET": SECRET,

@@ -9,7 +9,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.webhook_client import signed_request
+from bot.demo.client import signed_request
 from tests.support.servers import start_server
 
 ROOT = Path(__file__).resolve().parents[2]

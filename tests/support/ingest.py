@@ -12,10 +12,10 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from bot.app import create_app
-from bot.config import Settings
-from bot.context import AppContext
-from bot.serving import ThreadedServer
-from bot.webhook_client import signed_request
+from bot.config.settings import Settings
+from bot.demo.client import signed_request
+from bot.runtime.context import AppContext
+from bot.runtime.serving import ThreadedServer
 from storage.db import make_engine
 from storage.models import Activity, Event, Lead
 

@@ -20,18 +20,18 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.app import create_app
-from bot.config import Settings
-from bot.context import AppContext
-from bot.delivery import DeliveryConfig
-from bot.forget import Erasure, forget_lead
-from bot.lifecycle import Actor, ActorKind, plan_transition
-from bot.rules import LeadbotConfig, load_config
-from bot.serving import ThreadedServer
-from bot.stage_change import change_stage
-from bot.webhook_client import signed_request
-from bot.webhook_sender import WebhookRetry
-from bot.webhooks_component import WebhooksComponent
-from bot.webhooks_config import Subscriber, WebhooksConfig
+from bot.config.rules import LeadbotConfig, load_config
+from bot.config.settings import Settings
+from bot.config.webhooks import Subscriber, WebhooksConfig
+from bot.core.lifecycle import Actor, ActorKind, plan_transition
+from bot.delivery.worker import DeliveryConfig
+from bot.demo.client import signed_request
+from bot.leads.forget import Erasure, forget_lead
+from bot.leads.stage_change import change_stage
+from bot.outbound.component import WebhooksComponent
+from bot.outbound.sender import WebhookRetry
+from bot.runtime.context import AppContext
+from bot.runtime.serving import ThreadedServer
 from storage.db import make_engine
 from storage.models import Lead, Outbox
 from tests.support.ingest import SECRET

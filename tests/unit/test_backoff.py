@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.delivery_policy import (
+from bot.delivery.policy import (
     DEFAULT_RETRY_AFTER,
     ErrorClass,
     RetryPolicy,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.delivery_pacing import Pacer
+from bot.delivery.pacing import Pacer
 
 
 def _send_times(pacer: Pacer, target: str, count: int, start: float = 100.0) -> list[float]:

@@ -10,17 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from bot.calibrate import CalibrationError, calibrate
-from bot.calibrate_bins import design_bins
-from bot.conditions import profile_test
-from bot.evaluate import (
+from bot.config.rules import FitRule, load_config, parse_config
+from bot.core.conditions import profile_test
+from bot.history.bins import design_bins
+from bot.history.calibrate import CalibrationError, calibrate
+from bot.history.evaluate import (
     LabelledRecord,
     choose_threshold,
     evaluate_rules,
     roc_auc,
     split_holdout,
 )
-from bot.rules import FitRule, load_config, parse_config
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 PLAN_WEIGHT = {"enterprise": 2.4, "team": 1.2, "free": 0.0}
@@ -170,14 +170,16 @@ def test_the_holdout_split_is_stratified_and_reproducible() -> None:
 
 
 X_EDUCATION = Path("/work/shared/data/x-education/leads.csv")
-EXAMPLE_MAPPING = Path(__file__).parents[2] / "bot" / "examples" / "x-education-mapping.yaml"
+EXAMPLE_MAPPING = (
+    Path(__file__).parents[2] / "bot" / "history" / "examples" / "x-education-mapping.yaml"
+)
 
 
 @pytest.mark.skipif(not X_EDUCATION.is_file(), reason="the shared X Education file is absent")
 def test_x_education_held_out_quality() -> None:
     """The documented split; the mapping has no combined columns, the rules combine fields."""
-    from bot.evaluate import records_from_csv
-    from bot.mapping import load_mapping
+    from bot.history.evaluate import records_from_csv
+    from bot.history.mapping import load_mapping
 
     records, report = records_from_csv(X_EDUCATION, load_mapping(EXAMPLE_MAPPING), NOW)
     assert len(records) == 6465 and not report.errors

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.rules import RulesError, load_config, parse_config
-from bot.scoring import ActivityRecord, score_lead
+from bot.config.rules import RulesError, load_config, parse_config
+from bot.core.scoring import ActivityRecord, score_lead
 
 NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
 

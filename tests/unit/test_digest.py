@@ -6,8 +6,8 @@ import json
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.digest import DigestData, LeadLine, digest_message, duration, money
-from bot.funnel import build_funnel
+from bot.core.funnel import build_funnel
+from bot.digests.message import DigestData, LeadLine, digest_message, duration, money
 from storage.reporting import MoveCount, NewLeads, Queue
 
 END = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.digest_config import DigestsConfig
-from bot.digest_schedule import cron_fields, latest_period, next_run
-from bot.rules import RulesError, parse_config
+from bot.config.digests import DigestsConfig
+from bot.config.rules import RulesError, parse_config
+from bot.digests.schedule import cron_fields, latest_period, next_run
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

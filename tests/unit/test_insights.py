@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.insights import Verdict, analyse, wilson
+from bot.core.insights import Verdict, analyse, wilson
 from storage.insight_queries import DecidedLead
 
 

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.lifecycle import (
+from bot.config.rules import parse_config
+from bot.core.lifecycle import (
     Actor,
     ActorKind,
     IllegalTransition,
@@ -18,8 +19,7 @@ from bot.lifecycle import (
     plan_transition,
     replay,
 )
-from bot.rules import parse_config
-from bot.scoring import Score
+from bot.core.scoring import Score
 from storage.models import Stage
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)

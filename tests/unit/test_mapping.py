@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.mapping import (
+from bot.history.mapping import (
     LeadMapping,
     MappingError,
     RowError,
@@ -16,7 +16,7 @@ from bot.mapping import (
     synthetic_email,
 )
 
-EXAMPLE = Path(__file__).parents[2] / "bot" / "examples" / "x-education-mapping.yaml"
+EXAMPLE = Path(__file__).parents[2] / "bot" / "history" / "examples" / "x-education-mapping.yaml"
 
 
 def parser(**mapping: object) -> RowParser:

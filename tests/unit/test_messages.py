@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.messages import (
+from bot.sandbox.interactions import input_state
+from bot.slack.blocks import (
     ACCEPT_ACTION,
     REJECT_ACTION,
     REJECT_CALLBACK,
@@ -29,8 +30,7 @@ from bot.messages import (
     reminder_text,
     sales_handoff,
 )
-from bot.sandbox.interactions import input_state
-from bot.slack_text import (
+from bot.slack.text import (
     BLOCKS_PER_MESSAGE_MAX,
     HEADER_TEXT_MAX,
     SECTION_FIELD_MAX,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.normalise import (
+from bot.core.normalise import (
     clean_text,
     normalise_company_size,
     normalise_country,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.rules import RulesError, load_config, parse_config
+from bot.config.rules import RulesError, load_config, parse_config
 
 VALID = """\
 scoring:

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.lifecycle import plan_after_score
-from bot.rules import load_config, parse_config
-from bot.scoring import ActivityRecord, Contribution, score_lead
+from bot.config.rules import load_config, parse_config
+from bot.core.lifecycle import plan_after_score
+from bot.core.scoring import ActivityRecord, Contribution, score_lead
 from storage.models import Stage
 from tests.support.leads import SENIOR_BUYER
 

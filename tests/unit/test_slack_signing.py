@@ -20,7 +20,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bot.messages import (
+from bot.sandbox import FakeSlackServer, Interactions, SignedRequest, Workspace, sign
+from bot.slack.blocks import (
     ACCEPT_ACTION,
     REJECT_ACTION,
     REJECT_CALLBACK,
@@ -29,7 +30,6 @@ from bot.messages import (
     reject_modal,
     sales_handoff,
 )
-from bot.sandbox import FakeSlackServer, Interactions, SignedRequest, Workspace, sign
 
 SECRET = "test-signing-secret"
 TOKEN = "xoxb-sandbox-test"

@@ -9,11 +9,11 @@ from email.utils import format_datetime
 import pytest
 from pydantic import ValidationError
 
-from bot.delivery_policy import Delivered, Permanent, RateLimited, Retry
-from bot.lifecycle import RULES_ACTOR, Actor, ActorKind, plan_transition
-from bot.webhook_sender import STANDARD_SCHEDULE, WebhookRetry, classify
-from bot.webhooks_config import EVENT_TYPES, Subscriber, WebhooksConfig, WebhookSecretMissing
-from bot.webhooks_out import build_event, event_types
+from bot.config.webhooks import EVENT_TYPES, Subscriber, WebhooksConfig, WebhookSecretMissing
+from bot.core.lifecycle import RULES_ACTOR, Actor, ActorKind, plan_transition
+from bot.delivery.policy import Delivered, Permanent, RateLimited, Retry
+from bot.outbound.events import build_event, event_types
+from bot.outbound.sender import STANDARD_SCHEDULE, WebhookRetry, classify
 
 IN_30_S = format_datetime(datetime(2026, 3, 2, 9, 30, 30, tzinfo=UTC), usegmt=True)
 

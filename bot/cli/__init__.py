@@ -1,0 +1,1 @@
+"""The ``leadbot`` command line, one module per command group (``leadbot --help`` lists them)."""

@@ -1,0 +1,79 @@
+"""``leadbot demo``: send the sample leads to a running server and say where to watch them."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+import httpx
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from bot.cli.common import settings_or_exit
+from bot.demo.leads import SampleLead, sample_leads, send_demo
+
+SAMPLE_COUNT = len(sample_leads())
+
+console = Console(soft_wrap=True, highlight=False)
+
+
+def demo_command(
+    url: Annotated[
+        str | None,
+        typer.Option(help="Base URL of the running server [default: LEADBOT_PUBLIC_URL]."),
+    ] = None,
+    count: Annotated[
+        int, typer.Option(min=1, max=SAMPLE_COUNT, help="How many of the sample leads to send.")
+    ] = SAMPLE_COUNT,
+    pause: Annotated[
+        float, typer.Option(min=0, help="Seconds between leads, so cards arrive one by one.")
+    ] = 0.5,
+) -> None:
+    """Send a stream of sample leads (hot, lukewarm, disqualified) to a running server."""
+    from bot.sandbox.component import sandbox_url
+
+    settings = settings_or_exit()
+    base_url = (url or settings.base_url).rstrip("/")
+    leads = sample_leads()[:count]
+    watch = sandbox_url(base_url) if settings.sandbox else "your Slack sales channel"
+    console.print(f"Sending {len(leads)} sample leads to {base_url}/webhooks/generic")
+    console.print(f"Watch the cards arrive at [bold]{watch}[/bold]\n")
+
+    def report(lead: SampleLead, response: httpx.Response) -> None:
+        if response.is_success:
+            events = len(lead.activities)
+            console.print(
+                f"  [green]✓[/green] {escape(lead.name)} — {escape(lead.describe())}: "
+                f"{events} event{'s' * (events != 1)} → expect {lead.expectation()}"
+            )
+        else:
+            console.print(f"  [red]✗[/red] {escape(lead.name)}: {response.status_code}")
+
+    try:
+        with httpx.Client(timeout=10) as client:
+            responses = send_demo(
+                client,
+                base_url,
+                settings.effective_webhook_secret(),
+                leads=leads,
+                pause=lambda: time.sleep(pause),
+                report=report,
+            )
+    except httpx.HTTPError as exc:
+        console.print(f"[red]error:[/red] cannot reach {base_url}: {escape(str(exc))}")
+        console.print("Is the server running? Start it with `make run` or `leadbot serve`.")
+        raise typer.Exit(1) from None
+    last = responses[-1]
+    if not last.is_success:
+        console.print(
+            f"[red]error:[/red] the server answered {last.status_code}: {escape(last.text)}"
+        )
+        if last.status_code == 401:
+            console.print("Run the demo with the server's LEADBOT_WEBHOOK_SECRET.")
+        raise typer.Exit(1)
+    mqls = [lead for lead in leads if lead.expect == "mql"]
+    hot = sum(lead.hot for lead in mqls)
+    console.print(f"\nDone: {len(mqls)} MQL cards ({hot} hot) should now be in {watch}.")
+    if settings.sandbox:
+        console.print("Accept or reject them there, and try /leads pending in the message box.")

@@ -1,0 +1,93 @@
+"""``leadbot digest send`` and ``leadbot schedule list``: digests from the shell.
+
+Both run without a server. ``digest send --dry-run`` prints the Block Kit
+JSON of the channel's latest due digest; without ``--dry-run`` it claims the
+digest and queues it in the outbox exactly as the scheduled job does, so a
+running server delivers it and no instance sends that period again.
+``schedule list`` computes each digest's next run from the rules file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from bot.cli.common import config_or_exit, settings_or_exit
+from bot.config.digests import DigestSchedule
+from bot.config.rules import LeadbotConfig
+from bot.digests.job import claimant, compose
+from bot.digests.schedule import claim_and_enqueue, latest_period, next_run
+from bot.slack.component import web_client
+from storage.db import make_engine
+
+digest_app = typer.Typer(help="Preview and send digests.", no_args_is_help=True)
+schedule_app = typer.Typer(help="Scheduled jobs.", no_args_is_help=True)
+
+#: like ``leadbot rules …``, these commands exit with 1 on an error
+ERROR = 1
+
+
+def _schedule(config: LeadbotConfig, channel: str, weekly: bool) -> DigestSchedule:
+    return config.digests.schedule_for(channel, "weekly" if weekly else "daily")
+
+
+@digest_app.command("send")
+def send(
+    channel: Annotated[str, typer.Option(help="Channel id, e.g. C0SALES")],
+    weekly: Annotated[bool, typer.Option("--weekly", help="The weekly edition")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the blocks only")] = False,
+) -> None:
+    """Send (or with --dry-run, print) the channel's latest due digest."""
+    settings = settings_or_exit(ERROR)
+    config = config_or_exit(settings.config_path, ERROR)
+    schedule = _schedule(config, channel, weekly)
+    now = datetime.now(UTC)
+    period = latest_period(config.digests, schedule, now)
+    engine = make_engine(settings.database_url)
+    console = Console()
+    try:
+        client = None if dry_run else web_client(settings)
+        message = asyncio.run(compose(engine, config, schedule, period, client=client, now=now))
+        if dry_run:
+            print(json.dumps({"channel": channel, **message.as_kwargs()}, indent=2))
+            return
+        sent = claim_and_enqueue(
+            engine,
+            channel=channel,
+            period=period,
+            message=message,
+            claimed_by=claimant(),
+            now=now,
+        )
+    finally:
+        engine.dispose()
+    if sent:
+        console.print(f"Queued the {period.key} digest for {escape(channel)}.")
+    else:
+        console.print(f"The {period.key} digest for {escape(channel)} was already sent.")
+
+
+@schedule_app.command("list")
+def list_jobs() -> None:
+    """Each digest schedule and its next run, computed from the rules file."""
+    config = config_or_exit(settings_or_exit(ERROR).config_path, ERROR)
+    console = Console(soft_wrap=True)
+    if not config.digests.schedules:
+        console.print("No digests are scheduled (digests.schedules in the rules file).")
+        return
+    now = datetime.now(UTC)
+    for item in config.digests.schedules:
+        zone = config.digests.zone_of(item)
+        upcoming = next_run(config.digests, item, now)
+        console.print(
+            f"{escape(item.job_name)}  {','.join(item.weekdays)} {item.at} {zone.key}  "
+            f"next run {upcoming.astimezone(zone):%a %Y-%m-%d %H:%M %Z} "
+            f"({upcoming:%Y-%m-%d %H:%M} UTC)",
+            highlight=False,
+        )

@@ -1,0 +1,1 @@
+"""The ``/leads`` slash command: parse what a person typed, carry it out, word the answer."""

@@ -1,0 +1,187 @@
+"""Block Kit answers to ``/leads``: lead details, lists, the funnel, usage help.
+
+Pure builders over plain data; every lead field and every word the person
+typed is escaped (``bot.slack.text``) before it reaches mrkdwn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from slack_sdk.models.blocks import Block, HeaderBlock, MarkdownTextObject, SectionBlock
+
+from bot.commands.parse import UsageError, help_text
+from bot.core.funnel import Funnel
+from bot.core.scoring import Score
+from bot.digests.message import (
+    LeadLine,
+    breakdown_lines,
+    bullet_list,
+    closed_loop_line,
+    context_block,
+    duration,
+    funnel_fields,
+    pct,
+    reason_lines,
+)
+from bot.slack.blocks import LeadCard, OutgoingMessage
+from bot.slack.text import (
+    HEADER_TEXT_MAX,
+    MESSAGE_TEXT_MAX,
+    SECTION_TEXT_MAX,
+    date_token,
+    fit_blocks,
+    mrkdwn,
+    plain,
+    truncate,
+    user_mention,
+)
+
+_STAGE_ORDER = ("new", "mql", "sql", "recycled", "disqualified", "won", "lost")
+
+
+def reply(text: str, blocks: Sequence[Block] = ()) -> OutgoingMessage:
+    """A message of ready-made mrkdwn ``text`` (callers escape what is untrusted)."""
+    shown = list(blocks) or [SectionBlock(text=truncate(text, SECTION_TEXT_MAX))]
+    return OutgoingMessage(
+        text=truncate(text, MESSAGE_TEXT_MAX), blocks=fit_blocks([b.to_dict() for b in shown])
+    )
+
+
+def help_reply(command_name: str) -> OutgoingMessage:
+    return reply(f"*What I can do* (add `public` to share an answer)\n{help_text(command_name)}")
+
+
+def usage_reply(error: UsageError) -> OutgoingMessage:
+    return reply(f"{error.problem}\n{error.usage}")
+
+
+def lead_reply(
+    card: LeadCard, history: Sequence[Mapping[str, Any]], *, erased: bool
+) -> OutgoingMessage:
+    """``show``: profile, stored score breakdown and stage history."""
+    facts = {
+        "Email": card.email,
+        "Company": card.company,
+        "Title": card.job_title,
+        "Source": card.source,
+        "Stage": card.stage + (" (personal data erased)" if erased else ""),
+    }
+    fields = [_field(k, mrkdwn(v, 300)) for k, v in facts.items() if v]
+    fields.append(
+        _field(
+            "Score",
+            f"{card.score_total:g} (fit {card.score_fit:g} · engagement {card.score_engagement:g})",
+        )
+    )
+    if card.owner_id:
+        fields.append(_field("Owner", user_mention(card.owner_id)))
+    reasons = [
+        f"• {mrkdwn(r.get('label') or r.get('kind') or '', 200)} ({float(r.get('points', 0)):+g})"
+        for r in card.reasons
+    ]
+    moves = [_history_line(row) for row in history]
+    blocks: list[Block] = [
+        HeaderBlock(text=plain(f"{'🔥 ' if card.hot else ''}{card.name}", HEADER_TEXT_MAX)),
+        SectionBlock(fields=fields),
+        SectionBlock(text=bullet_list("Score breakdown", reasons, len(reasons), 15)),
+        SectionBlock(text=bullet_list("Stage history", moves, len(moves), 15)),
+    ]
+    return reply(f"{mrkdwn(card.name, 200)}: {card.stage}, score {card.score_total:g}", blocks)
+
+
+def explain_reply(email: str, score: Score, stored: tuple[int, int, int]) -> OutgoingMessage:
+    """``explain``: the score recomputed rule by rule under the current rules."""
+    lines = [
+        f"• {mrkdwn(c.kind, 20)} · {mrkdwn(c.label, 200)}"
+        + (f" ({c.points:+d})" if c.points else "")
+        + (f" — {mrkdwn(c.detail, 300)}" if c.detail else "")
+        for c in score.contributions
+    ]
+    head = (
+        f"*Why {mrkdwn(email, 320)} scores {score.total}* "
+        f"(fit {score.fit} · engagement {score.engagement})"
+    )
+    blocks: list[Block] = [
+        SectionBlock(text=bullet_list(head, lines, len(lines), 30)),
+    ]
+    if stored != (score.fit, score.engagement, score.total):
+        blocks.append(
+            context_block(
+                f"Stored score {stored[0]} / {stored[1]} / {stored[2]}: the rules changed since "
+                "it was scored; the next re-score updates it."
+            )
+        )
+    return reply(head, blocks)
+
+
+def lead_list_reply(
+    title: str, lines: Sequence[LeadLine], *, total: int, limit: int, now: datetime
+) -> OutgoingMessage:
+    """``pending``, ``mine`` and ``search``: a list, summarised with a count past ``limit``."""
+    text = bullet_list(f"{title} ({total})", [line.render(now) for line in lines], total, limit)
+    return reply(text)
+
+
+def stats_reply(funnel: Funnel, label: str) -> OutgoingMessage:
+    """``stats``: the funnel, SLA, rejection reasons, per source and campaign, stage times."""
+    steps = (
+        f"Leads *{funnel.leads}* → MQLs *{funnel.mqls}* ({pct(funnel.mql_rate)}) → "
+        f"SQLs *{funnel.accepted}* ({pct(funnel.sql_rate)} of decided) → "
+        f"won *{funnel.won}* ({pct(funnel.win_rate)} of closed)"
+    )
+    stays = [
+        f"• {stage}: {duration(funnel.stage_times[stage])}"
+        for stage in _STAGE_ORDER
+        if stage in funnel.stage_times
+    ]
+    blocks: list[Block] = [
+        HeaderBlock(text=plain(f"Lead funnel · {label}", HEADER_TEXT_MAX)),
+        context_block(f"{date_token(funnel.start)} → {date_token(funnel.end)}"),
+        SectionBlock(text=steps),
+        SectionBlock(fields=funnel_fields(funnel)),
+        SectionBlock(
+            text=bullet_list(
+                "Per source",
+                breakdown_lines(funnel.sources, with_value=True),
+                len(funnel.sources),
+                10,
+            )
+        ),
+        SectionBlock(
+            text=bullet_list(
+                "Per campaign",
+                breakdown_lines(funnel.campaigns, with_value=True),
+                len(funnel.campaigns),
+                10,
+            )
+        ),
+        SectionBlock(
+            text=bullet_list(
+                "Rejection reasons", reason_lines(funnel), len(funnel.rejection_reasons), 10
+            )
+        ),
+        SectionBlock(text=bullet_list("Median time in each stage", stays, len(stays), 10)),
+        context_block(closed_loop_line(funnel)),
+    ]
+    return reply(f"Lead funnel · {label}: {steps}", blocks)
+
+
+def _history_line(row: Mapping[str, Any]) -> str:
+    actor = str(row["actor"])
+    who = (
+        user_mention(actor.removeprefix("slack:"))
+        if actor.startswith("slack:")
+        else mrkdwn(actor, 100)
+    )
+    reason = f" · {mrkdwn(row['reason'], 200)}" if row["reason"] else ""
+    note = f" — {mrkdwn(row['note'], 300)}" if row["note"] else ""
+    return (
+        f"• {date_token(row['at'])} {row['from_stage']} → {row['to_stage']} by {who}{reason}{note}"
+    )
+
+
+def _field(label: str, value: str) -> MarkdownTextObject:
+    return MarkdownTextObject(text=f"*{label}*\n{value}")

@@ -1,0 +1,1 @@
+"""Configuration: the process settings (environment) and the rules file (YAML) with its sections."""

@@ -1,0 +1,1 @@
+"""The outbox worker: delivers what stage changes queued, paced and retried, never twice."""

@@ -1,0 +1,1 @@
+"""Sample traffic for a first look: sign and send lead events to a running leadbot."""

@@ -1,0 +1,1 @@
+"""Learning from history: CRM import, calibration of points and threshold, evaluation, insights."""

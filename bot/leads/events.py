@@ -1,0 +1,307 @@
+"""The generic webhook's JSON contract, validated and normalised with pydantic.
+
+Three event types share one envelope: ``lead.profile`` (create or update a
+lead), ``lead.activity`` (something the lead did) and ``lead.outcome`` (a deal
+won or lost). A request carries one event or ``{"events": [...]}``.
+
+Unknown *profile* fields are custom CRM fields and are kept as attributes;
+unknown fields anywhere else are mistakes and are refused, so a typo such as
+``ocurred_at`` never silently loses data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from bot.core.normalise import (
+    clean_text,
+    is_currency,
+    normalise_company_size,
+    normalise_country,
+    normalise_email,
+    normalise_phone,
+)
+
+MAX_BATCH = 1000
+#: how far in the future an ``occurred_at`` may lie (clock skew), not further
+FUTURE_TOLERANCE = timedelta(hours=1)
+
+Text = Annotated[str, StringConstraints(max_length=300)]
+Name = Annotated[str, StringConstraints(max_length=200)]
+ActivityType = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.:-]{0,63}$")]
+AttributeKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
+
+
+_attribute_key = TypeAdapter(AttributeKey)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class LeadIn(BaseModel):
+    """A lead's profile as a source sends it; every field but ``email`` is optional."""
+
+    model_config = ConfigDict(extra="allow", str_strip_whitespace=True)
+
+    email: Annotated[str, StringConstraints(max_length=320)]
+    first_name: Name | None = None
+    last_name: Name | None = None
+    name: Name | None = Field(
+        default=None, description="Split into first/last when those are unset"
+    )
+    company: Text | None = None
+    job_title: Text | None = None
+    country: Annotated[str, StringConstraints(max_length=100)] | None = None
+    company_size: int | Annotated[str, StringConstraints(max_length=50)] | None = None
+    industry: Name | None = None
+    phone: Annotated[str, StringConstraints(max_length=50)] | None = None
+    website: Annotated[str, StringConstraints(max_length=500)] | None = None
+    source: Name | None = None
+    campaign: Text | None = None
+    utm: dict[AttributeKey, Annotated[str, StringConstraints(max_length=500)]] | None = None
+    attributes: dict[AttributeKey, Any] | None = None
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        return normalise_email(value)
+
+    @model_validator(mode="after")
+    def _extra_keys_are_attribute_names(self) -> LeadIn:
+        for key in self.model_extra or {}:
+            _attribute_key.validate_python(key)
+        return self
+
+
+class ActivityIn(_Strict):
+    type: ActivityType
+    occurred_at: AwareDatetime | None = None
+    properties: dict[AttributeKey, Any] = Field(default_factory=dict)
+
+
+class OutcomeIn(_Strict):
+    result: Literal["won", "lost"]
+    amount: float | None = Field(default=None, ge=0, le=1e12)
+    currency: Annotated[str, StringConstraints(min_length=3, max_length=3)] | None = None
+    closed_at: AwareDatetime | None = None
+    reason: Text | None = None
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str | None) -> str | None:
+        if value is not None and not is_currency(value):
+            raise ValueError("not an ISO-4217 currency code")
+        return value.upper() if value else None
+
+
+class _Envelope(_Strict):
+    id: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    occurred_at: AwareDatetime | None = None
+    lead: LeadIn
+
+
+class ProfileEvent(_Envelope):
+    type: Literal["lead.profile"]
+
+
+class ActivityEvent(_Envelope):
+    type: Literal["lead.activity"]
+    activity: ActivityIn
+
+
+class OutcomeEvent(_Envelope):
+    type: Literal["lead.outcome"]
+    outcome: OutcomeIn
+
+
+EventIn = Annotated[ProfileEvent | ActivityEvent | OutcomeEvent, Field(discriminator="type")]
+
+
+class BatchIn(_Strict):
+    events: list[EventIn] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+_single = TypeAdapter(EventIn)
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """The normalised profile: only the fields the sender gave, ready to merge into a lead.
+
+    Plain dataclasses from here on: the input is validated already, and
+    building a pydantic model per event would validate it all over again.
+    """
+
+    email: str
+    fields: dict[str, Any]
+    attributes: dict[str, Any]
+    warnings: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class InboundEvent:
+    """One validated, normalised event, ready for the writer."""
+
+    external_id: str
+    type: str
+    occurred_at: datetime
+    profile: Profile
+    raw: dict[str, Any]
+    activity: ActivityIn | None = None
+    outcome: OutcomeIn | None = None
+
+
+class InvalidPayload(Exception):
+    """Every problem in a request body, as ``(path, message)`` pairs."""
+
+    def __init__(self, errors: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(f"{p}: {m}" for p, m in errors))
+        self.errors = errors
+
+
+def parse_events(
+    document: Any, *, delivery_id: str, now: datetime, may_hold_nul: bool = True
+) -> list[InboundEvent]:
+    """Validate a decoded JSON body into normalised events, or raise ``InvalidPayload``.
+
+    An event without its own ``id`` takes the delivery's id (with its position
+    in a batch), so a retried delivery is recognised as a duplicate. NUL
+    characters are refused (PostgreSQL cannot store them); a caller that knows
+    the JSON text holds no ``\\u0000`` escape passes ``may_hold_nul=False`` to
+    skip that walk.
+    """
+    nul_paths = list(_paths_with_nul(document, "")) if may_hold_nul else []
+    if nul_paths:
+        raise InvalidPayload([(p or "body", "NUL characters are not allowed") for p in nul_paths])
+    batch = isinstance(document, dict) and "events" in document
+    try:
+        events = (
+            BatchIn.model_validate(document).events
+            if batch
+            else [_single.validate_python(document)]
+        )
+    except ValidationError as exc:
+        raise InvalidPayload(_error_pairs(exc)) from None
+    future_errors = [
+        (f"{_prefix(batch, i)}occurred_at", "lies in the future")
+        for i, event in enumerate(events)
+        if _occurred_at(event, now) > now + FUTURE_TOLERANCE
+    ]
+    if future_errors:
+        raise InvalidPayload(future_errors)
+    return [
+        InboundEvent(
+            external_id=event.id or (f"{delivery_id}#{i}" if batch else delivery_id),
+            type=event.type,
+            occurred_at=_occurred_at(event, now),
+            profile=_profile(event.lead),
+            activity=event.activity if isinstance(event, ActivityEvent) else None,
+            outcome=event.outcome if isinstance(event, OutcomeEvent) else None,
+            raw=document["events"][i] if batch else document,
+        )
+        for i, event in enumerate(events)
+    ]
+
+
+def _occurred_at(event: ProfileEvent | ActivityEvent | OutcomeEvent, now: datetime) -> datetime:
+    stamp = event.occurred_at
+    if isinstance(event, ActivityEvent) and event.activity.occurred_at is not None:
+        stamp = event.activity.occurred_at
+    return (stamp or now).astimezone(UTC)
+
+
+def _profile(lead: LeadIn) -> Profile:
+    fields: dict[str, Any] = {}
+    attributes: dict[str, Any] = dict(lead.attributes or {})
+    attributes.update(lead.model_extra or {})
+    warnings: list[str] = []
+    for name in (
+        "first_name",
+        "last_name",
+        "company",
+        "job_title",
+        "industry",
+        "website",
+        "source",
+        "campaign",
+    ):
+        value = getattr(lead, name)
+        if value is not None and (cleaned := clean_text(value)) is not None:
+            fields[name] = cleaned
+    if lead.name and "first_name" not in fields and "last_name" not in fields:
+        first, _, last = (clean_text(lead.name) or "").partition(" ")
+        fields.update({k: v for k, v in (("first_name", first), ("last_name", last)) if v})
+    if lead.country:
+        if (country := normalise_country(lead.country)) is not None:
+            fields["country"] = country
+        else:
+            attributes["country_unrecognised"] = lead.country
+            warnings.append(
+                f"lead.country: {lead.country!r} is not a known country; kept as attribute"
+            )
+    if lead.company_size is not None:
+        if (size := normalise_company_size(lead.company_size)) is not None:
+            fields["company_size"] = size
+        else:
+            attributes["company_size_unrecognised"] = lead.company_size
+            warnings.append("lead.company_size: not a number or band; kept as attribute")
+    if lead.phone:
+        if (phone := normalise_phone(lead.phone, fields.get("country"))) is not None:
+            fields["phone"] = phone
+        else:
+            attributes["phone_unrecognised"] = lead.phone
+            warnings.append("lead.phone: not a possible phone number; kept as attribute")
+    if lead.utm:
+        fields["utm"] = dict(lead.utm)
+    return Profile(email=lead.email, fields=fields, attributes=attributes, warnings=warnings)
+
+
+def _prefix(batch: bool, index: int) -> str:
+    return f"events[{index}]." if batch else ""
+
+
+def _error_pairs(exc: ValidationError) -> list[tuple[str, str]]:
+    pairs = []
+    for error in exc.errors(include_url=False):
+        loc = [part for part in error["loc"] if part not in _DISCRIMINATOR_TAGS]
+        path = ""
+        for part in loc:
+            path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "unknown field"
+        pairs.append((path or "body", message))
+    return pairs
+
+
+_DISCRIMINATOR_TAGS = {"lead.profile", "lead.activity", "lead.outcome"}
+
+
+def _paths_with_nul(value: Any, path: str) -> Any:
+    if isinstance(value, str):
+        if "\x00" in value:
+            yield path
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            key_path = f"{path}.{key}" if path else str(key)
+            if "\x00" in str(key):
+                yield key_path
+            yield from _paths_with_nul(item, key_path)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _paths_with_nul(item, f"{path}[{index}]")

@@ -1,0 +1,353 @@
+"""Apply inbound lead events to the database, durably and fast.
+
+``apply_batch`` is the unit of work: store the raw events (idempotent on their
+ids), upsert their leads, record activities and merge profiles — set-based,
+a few statements for the whole batch. ``EventWriter`` runs it on a single
+writer thread with *group commit*: whatever requests queued up while the
+previous transaction committed are applied together and committed once. A
+request is answered only after the commit that holds its events, so a 2xx
+always means "durably stored", while the cost of a transaction is shared by
+every waiting request. If a batch fails, each request in it is retried in a
+transaction of its own, so one bad request cannot sink its neighbours.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import queue
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.engine import Connection, Engine
+
+from bot.core.lifecycle import Actor, ActorKind, IllegalTransition, NotAllowed, plan_transition
+from bot.leads.events import InboundEvent, OutcomeIn
+from bot.leads.qualify import Qualifier
+from bot.leads.stage_change import change_stage
+from storage import event_store
+from storage.event_store import PROFILE_COLUMNS, SCORE_COLUMNS
+from storage.transitions import StaleLead
+
+log = logging.getLogger(__name__)
+
+#: profile fields that keep their first value: attribution is first touch
+FIRST_TOUCH_FIELDS = frozenset({"source", "campaign", "utm"})
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a stored event could not take effect (kept on the event for audit)."""
+
+    status: int
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    external_id: str
+    lead_id: int | None
+    duplicate: bool
+    warnings: tuple[str, ...] = ()
+    refused: Refusal | None = None
+
+
+def merge_profile(profile: Mapping[str, Any], event: InboundEvent) -> dict[str, Any]:
+    """The lead's profile columns after ``event``.
+
+    The newest non-empty value wins, except for attribution fields, which keep
+    the first source that brought the lead. A field a sender omits never
+    blanks a stored value; attributes merge key by key.
+    """
+    merged = dict(profile)
+    for name, value in event.profile.fields.items():
+        if name in FIRST_TOUCH_FIELDS and merged[name]:
+            continue
+        merged[name] = value
+    if event.profile.attributes:
+        merged["attributes"] = {**merged["attributes"], **event.profile.attributes}
+    return merged
+
+
+class Batch:
+    """One group-commit batch being applied: the leads it touches and what it stored."""
+
+    def __init__(
+        self, conn: Connection, items: Sequence[tuple[str, InboundEvent]], now: datetime
+    ) -> None:
+        self.conn, self.now = conn, now
+        creators = [e.profile.email for _, e in items if e.outcome is None]
+        self.leads: dict[str, Mapping[str, Any]] = dict(
+            event_store.upsert_leads(conn, list(dict.fromkeys(creators)), now)
+        )
+        outcome_only = {e.profile.email for _, e in items if e.outcome is not None} - set(
+            self.leads
+        )
+        self.leads.update(event_store.leads_by_email(conn, outcome_only))
+
+    def lead_id(self, event: InboundEvent) -> int | None:
+        lead = self.leads.get(event.profile.email)
+        return lead["id"] if lead is not None else None
+
+
+def apply_batch(
+    conn: Connection,
+    items: Sequence[tuple[str, InboundEvent]],
+    now: datetime,
+    qualifier: Qualifier,
+) -> list[IngestResult]:
+    """Apply ``(source, event)`` pairs inside the caller's transaction, in order.
+
+    The first copy of an event id in the batch is the one stored; later copies,
+    and ids stored by earlier deliveries, are answered as duplicates. Leads the
+    batch changed are re-scored once, after all their new activities, and moved
+    to the stage their score implies. Outcomes then move SQLs to won or lost.
+    """
+    batch = Batch(conn, items, now)
+    first: dict[tuple[str, str], int] = {}
+    for index, (source, event) in enumerate(items):
+        first.setdefault((source, event.external_id), index)
+    stored = event_store.insert_events(
+        conn, [_event_row(items[i], batch.lead_id(items[i][1]), now) for i in first.values()]
+    )
+    fresh = [index for key, index in first.items() if key in stored]
+    earlier = event_store.event_lead_ids(conn, [key for key in first if key not in stored])
+    event_store.insert_activities(
+        conn, [row for i in fresh if (row := _activity_row(items[i], batch, stored)) is not None]
+    )
+    fresh_events = [items[i][1] for i in fresh]
+    _update_leads(batch, [e for e in fresh_events if e.profile.email in batch.leads], qualifier)
+    refusals = {
+        i: refusal
+        for i in fresh
+        if items[i][1].outcome is not None
+        and (refusal := _apply_outcome(batch, items[i], stored, qualifier)) is not None
+    }
+
+    fresh_set = set(fresh)
+    results = []
+    for index, (source, event) in enumerate(items):
+        if index in fresh_set:
+            warnings = tuple(event.profile.warnings)
+            result = IngestResult(
+                event.external_id, batch.lead_id(event), False, warnings, refusals.get(index)
+            )
+            results.append(result)
+        else:
+            lead_id = earlier.get((source, event.external_id), batch.lead_id(event))
+            results.append(IngestResult(event.external_id, lead_id, duplicate=True))
+    return results
+
+
+def _update_leads(batch: Batch, events: Sequence[InboundEvent], qualifier: Qualifier) -> None:
+    """Merge profiles, re-score and requalify every lead these events touched."""
+    profiles: dict[str, dict[str, Any]] = {}
+    for event in events:
+        email = event.profile.email
+        current = profiles.get(email) or {c: batch.leads[email][c] for c in PROFILE_COLUMNS}
+        profiles[email] = merge_profile(current, event)
+    if not profiles:
+        return
+    ids = {email: batch.leads[email]["id"] for email in profiles}
+    activities = event_store.activities_for(batch.conn, ids.values())
+    changed_profiles, scores, rescored = [], [], {}
+    for email, profile in profiles.items():
+        stored = batch.leads[email]
+        if any(stored[c] != profile[c] for c in PROFILE_COLUMNS):
+            changed_profiles.append({"lead_id": ids[email], "updated_at": batch.now, **profile})
+        result = qualifier.rescore({**stored, **profile}, activities[ids[email]], batch.now)
+        scores.append({"lead_id": ids[email], **result.columns})
+        rescored[email] = ({**stored, **profile, **result.columns}, result.score)
+    event_store.update_leads(batch.conn, (*PROFILE_COLUMNS, "updated_at"), changed_profiles)
+    event_store.update_leads(batch.conn, SCORE_COLUMNS, scores)
+    for email, (lead, score) in rescored.items():
+        moved = qualifier.requalify(batch.conn, lead, score, batch.now)
+        batch.leads[email] = moved if moved is not None else lead
+
+
+def _apply_outcome(
+    batch: Batch,
+    item: tuple[str, InboundEvent],
+    stored: Mapping[tuple[str, str], int],
+    qualifier: Qualifier,
+) -> Refusal | None:
+    """Move an SQL to won or lost; a refusal (kept on the stored event for audit) otherwise."""
+    source, event = item
+    outcome = event.outcome
+    assert outcome is not None
+    event_id = stored[(source, event.external_id)]
+    lead = batch.leads.get(event.profile.email)
+    if lead is None:
+        refusal = Refusal(422, "unknown_lead", "no lead with this email; send its profile first")
+    else:
+        try:
+            actor = Actor(ActorKind.SOURCE, source)
+            plan = plan_transition(
+                lead["stage"], outcome.result, actor, outcome.reason, now=batch.now
+            )
+            plan = replace(plan, lead_changes={**plan.lead_changes, **_deal_columns(outcome)})
+            batch.leads[event.profile.email] = change_stage(
+                batch.conn, lead=lead, plan=plan, effects=qualifier.effects
+            )
+            return None
+        except (IllegalTransition, NotAllowed, StaleLead) as exc:
+            refusal = Refusal(409, "illegal_transition", str(exc))
+    event_store.refuse_event(batch.conn, event_id, refusal.message)
+    return refusal
+
+
+def _deal_columns(outcome: OutcomeIn) -> dict[str, Any]:
+    columns: dict[str, Any] = {}
+    if outcome.closed_at is not None:
+        columns["closed_at"] = outcome.closed_at
+    if outcome.result == "won":
+        columns.update(deal_amount=outcome.amount, deal_currency=outcome.currency)
+    return columns
+
+
+def _event_row(
+    item: tuple[str, InboundEvent], lead_id: int | None, now: datetime
+) -> dict[str, Any]:
+    source, event = item
+    return {
+        "source": source,
+        "external_id": event.external_id,
+        "type": event.type,
+        "received_at": now,
+        "payload": event.raw,
+        "status": "accepted",
+        "lead_id": lead_id,
+    }
+
+
+def _activity_row(
+    item: tuple[str, InboundEvent], batch: Batch, stored: Mapping[tuple[str, str], int]
+) -> dict[str, Any] | None:
+    source, event = item
+    if event.activity is None:
+        return None
+    return {
+        "lead_id": batch.lead_id(event),
+        "event_id": stored[(source, event.external_id)],
+        "type": event.activity.type,
+        "occurred_at": event.occurred_at,
+        "properties": dict(event.activity.properties),
+    }
+
+
+@dataclass
+class _Submission:
+    source: str
+    events: list[InboundEvent]
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future[list[IngestResult]]
+    results: list[IngestResult] = field(default_factory=list)
+
+
+_STOP = object()
+
+
+class WriterStopped(RuntimeError):
+    """The writer is not running (shutting down); the caller should answer 503."""
+
+
+class EventWriter:
+    """The single writer thread that applies events with group commit."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        qualifier: Qualifier,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        max_batch_events: int = 512,
+        after_commit: Sequence[Callable[[], None]] = (),
+    ) -> None:
+        self._engine = engine
+        self._qualifier = qualifier
+        self._clock = clock
+        self._max_batch_events = max_batch_events
+        #: called on the writer thread after each commit (e.g. wake the outbox worker)
+        self.after_commit = after_commit
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="leadbot-writer", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Finish what is queued, then stop: requests already accepted still commit."""
+        if self._thread is None:
+            return
+        self._queue.put(_STOP)
+        self._thread.join()
+        self._thread = None
+
+    async def submit(self, source: str, events: list[InboundEvent]) -> list[IngestResult]:
+        """Queue ``events`` and wait until the transaction holding them has committed."""
+        if self._thread is None:
+            raise WriterStopped("the event writer is not running")
+        loop = asyncio.get_running_loop()
+        submission = _Submission(source, events, loop, loop.create_future())
+        self._queue.put(submission)
+        return await submission.future
+
+    def _run(self) -> None:
+        stopping = False
+        while not stopping:
+            first = self._queue.get()
+            if first is _STOP:
+                break
+            batch, size = [first], len(first.events)
+            while size < self._max_batch_events:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is _STOP:
+                    stopping = True
+                    break
+                batch.append(item)
+                size += len(item.events)
+            self._write(batch)
+
+    def _write(self, batch: list[_Submission]) -> None:
+        items = [(submission.source, event) for submission in batch for event in submission.events]
+        try:
+            with self._engine.begin() as conn:
+                results = apply_batch(conn, items, self._clock(), self._qualifier)
+        except Exception as exc:
+            if len(batch) > 1:
+                for submission in batch:  # isolate the culprit; the others still commit
+                    self._write([submission])
+                return
+            log.exception("event batch failed", extra={"source": batch[0].source})
+            _resolve(batch[0], error=exc)
+            return
+        for hook in self.after_commit:
+            hook()
+        offset = 0
+        for submission in batch:
+            submission.results = results[offset : offset + len(submission.events)]
+            offset += len(submission.events)
+            _resolve(submission, error=None)
+
+
+def _resolve(submission: _Submission, *, error: BaseException | None) -> None:
+    def settle() -> None:
+        if submission.future.done():
+            return
+        if error is not None:
+            submission.future.set_exception(error)
+        else:
+            submission.future.set_result(submission.results)
+
+    # a closed loop means nobody is waiting for the answer any more
+    with contextlib.suppress(RuntimeError):
+        submission.loop.call_soon_threadsafe(settle)

@@ -1,0 +1,92 @@
+"""Re-scoring stored leads: after a rules change, and as a scheduled decay sweep.
+
+Engagement fades with time, so a stored score is only true when it was
+computed; the sweep recomputes the scores of leads still in play (``new``,
+``mql``, ``recycled``) page by page, each page in its own short transaction,
+and applies the stage moves the new scores imply under the lifecycle policy
+(a falling score never demotes; a rules change may qualify new MQLs).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy.engine import Engine
+
+from bot.leads.qualify import Qualifier
+from storage import event_store
+from storage.app_state import read_state, write_state
+from storage.event_store import SCORE_COLUMNS
+from storage.models import Stage
+
+if TYPE_CHECKING:
+    from bot.runtime.context import AppContext
+
+log = logging.getLogger(__name__)
+
+IN_PLAY = (Stage.NEW.value, Stage.MQL.value, Stage.RECYCLED.value)
+RULES_KEY = "scoring_rules_fingerprint"
+DECAY_SWEEP_SECONDS = 3600
+
+
+def rescore_all(
+    engine: Engine, qualifier: Qualifier, now: datetime, *, page_size: int = 500
+) -> tuple[int, int]:
+    """Recompute every in-play lead's score; returns (leads rescored, stage moves)."""
+    after, count, moves = 0, 0, 0
+    while True:
+        with engine.begin() as conn:
+            leads = event_store.leads_page(conn, stages=IN_PLAY, after_id=after, limit=page_size)
+            if not leads:
+                return count, moves
+            activities = event_store.activities_for(conn, [lead["id"] for lead in leads])
+            results = [
+                (lead, qualifier.rescore(lead, activities[lead["id"]], now)) for lead in leads
+            ]
+            event_store.update_leads(
+                conn,
+                SCORE_COLUMNS,
+                [{"lead_id": lead["id"], **result.columns} for lead, result in results],
+            )
+            for lead, result in results:
+                moved = qualifier.requalify(conn, {**lead, **result.columns}, result.score, now)
+                moves += moved is not None
+        count += len(leads)
+        after = leads[-1]["id"]
+
+
+def rules_fingerprint(qualifier: Qualifier) -> str:
+    return hashlib.sha256(qualifier.rules.model_dump_json().encode()).hexdigest()
+
+
+def rescore_if_rules_changed(engine: Engine, qualifier: Qualifier, now: datetime) -> bool:
+    """Re-score everything when the rules differ from those the stored scores came from."""
+    fingerprint = rules_fingerprint(qualifier)
+    with engine.begin() as conn:
+        if read_state(conn, RULES_KEY) == fingerprint:
+            return False
+    count, moves = rescore_all(engine, qualifier, now)
+    with engine.begin() as conn:
+        write_state(conn, RULES_KEY, fingerprint, now)
+    log.info("rules changed: leads re-scored", extra={"leads": count, "stage_moves": moves})
+    return True
+
+
+def add_rescore_jobs(ctx: AppContext) -> None:
+    """At start-up, re-score if the rules changed; every hour, sweep for decay."""
+    clock: Callable[[], datetime] = ctx.clock
+
+    async def on_start() -> None:
+        await asyncio.to_thread(rescore_if_rules_changed, ctx.engine, ctx.qualifier, clock())
+
+    async def decay_sweep() -> None:
+        count, moves = await asyncio.to_thread(rescore_all, ctx.engine, ctx.qualifier, clock())
+        log.info("decay sweep done", extra={"leads": count, "stage_moves": moves})
+
+    ctx.schedule.once("rescore-if-rules-changed", on_start)
+    ctx.schedule.every("decay-sweep", DECAY_SWEEP_SECONDS, decay_sweep)

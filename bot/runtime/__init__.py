@@ -1,0 +1,1 @@
+"""The running process: components, scheduled jobs, metrics, logs, and a threaded server."""

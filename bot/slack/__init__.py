@@ -1,0 +1,1 @@
+"""The Slack feature: Bolt app, Web API client, cards, handoff, reminders, erasure, deciders."""

@@ -1,0 +1,371 @@
+"""Block Kit for every message leadbot sends about a lead, and the reject modal.
+
+Built with ``slack_sdk``'s model classes so ``to_dict()`` enforces Block Kit
+text limits; every lead field is untrusted and goes through
+``bot.slack.text`` first. Each builder also returns the plain ``text``
+fallback Slack shows in notifications, which is escaped just the same
+because Slack parses mentions there too.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import pycountry
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    SectionBlock,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.slack.text import (
+    BUTTON_VALUE_MAX,
+    HEADER_TEXT_MAX,
+    MESSAGE_TEXT_MAX,
+    SECTION_FIELD_MAX,
+    SECTION_TEXT_MAX,
+    date_token,
+    escape,
+    fit_blocks,
+    group_mention,
+    link,
+    mrkdwn,
+    plain,
+    truncate,
+    user_mention,
+)
+
+ACCEPT_ACTION = "lead_accept"
+REJECT_ACTION = "lead_reject"
+DECISION_BLOCK = "lead_decision"
+REJECT_CALLBACK = "lead_reject_modal"
+REASON_BLOCK, REASON_ACTION = "reject_reason", "reason"
+NOTE_BLOCK, NOTE_ACTION = "reject_note", "note"
+NOTE_MAX = 2000
+
+#: Why sales may turn a lead down; the lifecycle decides which stage each leads to.
+REJECT_REASONS: dict[str, str] = {
+    "not_a_fit": "Not a fit",
+    "not_ready": "Not ready — recycle to nurture",
+    "spam_invalid": "Spam or invalid",
+    "competitor": "Competitor",
+    "duplicate": "Duplicate",
+    "other": "Other",
+}
+
+TOP_REASONS = 3
+LATEST_ACTIVITIES = 3
+_ACCEPTED_STAGES = {"sql", "won", "lost"}
+_REJECTED_STAGES = {"recycled", "disqualified"}
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """What goes into ``chat.postMessage``/``chat.update``: fallback text and blocks."""
+
+    text: str
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_kwargs(self) -> dict[str, Any]:
+        return {"text": self.text, "blocks": self.blocks}
+
+
+@dataclass(frozen=True)
+class LeadCard:
+    """Everything a card shows about one lead, gathered by the caller."""
+
+    lead_id: int | str
+    email: str
+    first_name: str | None = None
+    last_name: str | None = None
+    job_title: str | None = None
+    company: str | None = None
+    country: str | None = None
+    company_size: int | str | None = None
+    source: str | None = None
+    score_total: float = 0
+    score_fit: float = 0
+    score_engagement: float = 0
+    reasons: Sequence[Mapping[str, Any]] = ()
+    activities: Sequence[tuple[str, datetime]] = ()
+    hot: bool = False
+    mql_at: datetime | None = None
+    stage: str = "mql"
+    owner_id: str | None = None
+    decided_at: datetime | None = None
+    decided_by: str | None = None
+    reject_reason: str | None = None
+    reject_note: str | None = None
+
+    @property
+    def name(self) -> str:
+        full = " ".join(p for p in (self.first_name, self.last_name) if p and p.strip())
+        return full or self.email
+
+
+@dataclass(frozen=True)
+class RejectSubmission:
+    lead_id: str
+    reason: str
+    note: str | None
+    channel: str | None
+    message_ts: str | None
+
+
+def marketing_notice(card: LeadCard, now: datetime) -> OutgoingMessage:
+    """Tells marketing a lead qualified and went to sales; nothing to click."""
+    blocks = [
+        HeaderBlock(text=plain(f"New MQL: {card.name}", HEADER_TEXT_MAX)),
+        *_details(card, now),
+        _context(f"Handed to sales {_ago(card.mql_at, now)} · stage {escape(card.stage)}"),
+    ]
+    return _message(f"New MQL: {_who(card)} — score {_num(card.score_total)}", blocks)
+
+
+def sales_handoff(card: LeadCard, now: datetime) -> OutgoingMessage:
+    """The card sales acts on: Accept makes the lead theirs, Reject asks why."""
+    value = truncate(str(card.lead_id), BUTTON_VALUE_MAX)
+    buttons = ActionsBlock(
+        block_id=DECISION_BLOCK,
+        elements=[
+            ButtonElement(text="Accept", action_id=ACCEPT_ACTION, value=value, style="primary"),
+            ButtonElement(text="Reject", action_id=REJECT_ACTION, value=value, style="danger"),
+        ],
+    )
+    blocks = [
+        HeaderBlock(text=plain(f"{_flame(card)}MQL: {card.name}", HEADER_TEXT_MAX)),
+        *_details(card, now),
+        _context(f"MQL {_ago(card.mql_at, now)}"),
+        buttons,
+    ]
+    return _message(f"{_flame(card)}MQL for sales: {_who(card)} — accept or reject", blocks)
+
+
+def decided_card(card: LeadCard, now: datetime) -> OutgoingMessage:
+    """The handoff card once decided: the buttons give way to who decided and why."""
+    blocks = [
+        HeaderBlock(text=plain(f"{_flame(card)}MQL: {card.name}", HEADER_TEXT_MAX)),
+        *_details(card, now),
+        _context(_outcome(card, now)),
+    ]
+    return _message(f"{_who(card)}: {_outcome(card, now)}", blocks)
+
+
+def decision_reply(card: LeadCard, now: datetime) -> OutgoingMessage:
+    """The thread reply that keeps a record of the decision under the card."""
+    return _message(_outcome(card, now), [SectionBlock(text=_outcome(card, now))])
+
+
+def already_decided(card: LeadCard, now: datetime) -> OutgoingMessage:
+    """The ephemeral answer to a click on a lead someone already decided."""
+    text = f"Too late: {_who(card)} was already decided. {_outcome(card, now)}"
+    return _message(text, [SectionBlock(text=text)])
+
+
+def reminder_text(card: LeadCard, now: datetime, *, group_id: str | None = None) -> OutgoingMessage:
+    """The threaded nudge when an MQL waits past its SLA."""
+    waited = f"⏰ {_who(card)} has waited {_age(card.mql_at, now)} for a decision."
+    text = " ".join(p for p in (group_mention(group_id), waited) if p)
+    return _message(text, [SectionBlock(text=text)])
+
+
+def escalation(
+    card: LeadCard,
+    now: datetime,
+    *,
+    permalink: str | None = None,
+    group_id: str | None = None,
+) -> OutgoingMessage:
+    """The post in the escalation channel when even the reminder went unanswered."""
+    parts = [
+        "🚨",
+        group_mention(group_id),
+        f"{_who(card)} is still undecided after {_age(card.mql_at, now)}.",
+        link(permalink, "Open the card") if permalink else "",
+    ]
+    text = " ".join(p for p in parts if p)
+    return _message(text, [SectionBlock(text=text)])
+
+
+def erased_notice(lead_id: int, now: datetime) -> OutgoingMessage:
+    """What replaces every message about a lead whose personal data was erased."""
+    text = f"🗑 Lead {lead_id}: personal data erased on request, {date_token(now)}."
+    return _message(text, [SectionBlock(text=text)])
+
+
+def reject_modal(
+    lead_id: int | str,
+    card: LeadCard,
+    *,
+    channel: str | None = None,
+    message_ts: str | None = None,
+) -> dict[str, Any]:
+    """The modal asking why a lead is rejected; it remembers which card to update."""
+    metadata = json.dumps({"lead_id": str(lead_id), "channel": channel, "ts": message_ts})
+    reasons = [Option(value=key, text=label) for key, label in REJECT_REASONS.items()]
+    view = View(
+        type="modal",
+        callback_id=REJECT_CALLBACK,
+        title="Reject lead",
+        submit="Reject",
+        close="Cancel",
+        private_metadata=metadata,
+        blocks=[
+            SectionBlock(text=f"Rejecting {_who(card)}"),
+            InputBlock(
+                block_id=REASON_BLOCK,
+                label="Reason",
+                element=StaticSelectElement(
+                    action_id=REASON_ACTION, placeholder="Choose a reason", options=reasons
+                ),
+            ),
+            InputBlock(
+                block_id=NOTE_BLOCK,
+                label="Note",
+                optional=True,
+                element=PlainTextInputElement(
+                    action_id=NOTE_ACTION, multiline=True, max_length=NOTE_MAX
+                ),
+            ),
+        ],
+    )
+    return view.to_dict()
+
+
+def parse_reject_submission(view: Mapping[str, Any]) -> RejectSubmission:
+    """Read a ``view_submission`` of ``reject_modal`` back into plain values."""
+    metadata = json.loads(view.get("private_metadata") or "{}")
+    values = view["state"]["values"]
+    selected = values[REASON_BLOCK][REASON_ACTION].get("selected_option") or {}
+    reason = selected.get("value")
+    if reason not in REJECT_REASONS:
+        raise ValueError(f"unknown reject reason {reason!r}")
+    note = (values.get(NOTE_BLOCK, {}).get(NOTE_ACTION, {}).get("value") or "").strip()
+    return RejectSubmission(
+        lead_id=str(metadata["lead_id"]),
+        reason=reason,
+        note=note or None,
+        channel=metadata.get("channel"),
+        message_ts=metadata.get("ts"),
+    )
+
+
+def _message(text: str, blocks: Sequence[Block]) -> OutgoingMessage:
+    return OutgoingMessage(
+        text=truncate(text, MESSAGE_TEXT_MAX), blocks=fit_blocks([b.to_dict() for b in blocks])
+    )
+
+
+def _details(card: LeadCard, now: datetime) -> list[Block]:
+    facts = {
+        "Title": card.job_title,
+        "Company": card.company,
+        "Country": _country(card.country),
+        "Company size": _size(card.company_size),
+        "Source": card.source,
+        "Email": card.email,
+    }
+    fields = [_field(label, value) for label, value in facts.items() if value]
+    parts = f"fit {_num(card.score_fit)} · engagement {_num(card.score_engagement)}"
+    fields.append(_field("Score", f"{_num(card.score_total)} ({parts})"))
+    blocks: list[Block] = [SectionBlock(fields=fields)]
+    top = sorted(card.reasons, key=lambda r: float(r.get("points", 0)), reverse=True)
+    if top:
+        lines = [_reason_line(r) for r in top[:TOP_REASONS]]
+        blocks.append(SectionBlock(text=truncate("*Why*\n" + "\n".join(lines), SECTION_TEXT_MAX)))
+    recent = sorted(card.activities, key=lambda a: a[1], reverse=True)[:LATEST_ACTIVITIES]
+    if recent:
+        done = " · ".join(
+            f"{escape(kind.replace('_', ' '))} {_ago(at, now)}" for kind, at in recent
+        )
+        blocks.append(_context(f"Latest: {done}"))
+    blocks.append(DividerBlock())
+    return blocks
+
+
+def _reason_line(reason: Mapping[str, Any]) -> str:
+    label = mrkdwn(reason.get("label") or reason.get("kind") or "", 200)
+    return f"• {label} ({_signed(reason.get('points', 0))})"
+
+
+def _field(label: str, value: str) -> MarkdownTextObject:
+    return MarkdownTextObject(
+        text=f"*{label}*\n" + mrkdwn(value, SECTION_FIELD_MAX - len(label) - 3)
+    )
+
+
+def _context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=truncate(text, SECTION_TEXT_MAX))])
+
+
+def _outcome(card: LeadCard, now: datetime) -> str:
+    who = user_mention(card.decided_by or card.owner_id)
+    when = date_token(card.decided_at or now)
+    if card.stage in _ACCEPTED_STAGES:
+        return f"✅ Accepted by {who} · {when}"
+    if card.stage in _REJECTED_STAGES:
+        reason = REJECT_REASONS.get(card.reject_reason or "", escape(card.reject_reason or "other"))
+        note = f" — {mrkdwn(card.reject_note, NOTE_MAX)}" if card.reject_note else ""
+        return f"❌ Rejected by {who} · {when} · {reason}{note}"
+    return f"Stage: {escape(card.stage)}"
+
+
+def _who(card: LeadCard) -> str:
+    """The lead's name (and company) for mrkdwn, bounded so no line runs away."""
+    company = f" ({card.company})" if card.company else ""
+    return mrkdwn(card.name + company, 200)
+
+
+def _flame(card: LeadCard) -> str:
+    return "🔥 Hot " if card.hot else ""
+
+
+def _country(code: str | None) -> str | None:
+    if not code:
+        return None
+    country = pycountry.countries.get(alpha_2=code.strip().upper())
+    return getattr(country, "common_name", None) or getattr(country, "name", code)
+
+
+def _size(size: int | str | None) -> str | None:
+    return f"{size:,} employees" if isinstance(size, int) else size
+
+
+def _num(value: float) -> str:
+    return f"{round(value, 1):g}"
+
+
+def _signed(points: Any) -> str:
+    value = float(points)
+    return ("+" if value >= 0 else "−") + _num(abs(value))
+
+
+def _age(then: datetime | None, now: datetime) -> str:
+    if then is None:
+        return "a while"
+    minutes = max(0, int((now - then).total_seconds() // 60))
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h"
+    return f"{minutes // 1440} d"
+
+
+def _ago(then: datetime | None, now: datetime) -> str:
+    if then is not None and (now - then).total_seconds() < 60:
+        return "just now"
+    return f"{_age(then, now)} ago"

@@ -1,0 +1,1 @@
+"""Slack listeners: buttons, modals and the slash command, translated into calls on ``bot``."""

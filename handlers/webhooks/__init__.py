@@ -1,0 +1,1 @@
+"""Lead webhooks: ``POST /webhooks/{source}``, verified and validated before anything is stored."""
