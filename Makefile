@@ -1,4 +1,4 @@
-# leadbot: `make run` starts the bot on its defaults, `make test` runs lint and every test.
+# leadbot: `make run` starts the bot on its defaults, `make test` runs lint, types and every test.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -29,6 +29,7 @@ run: $(STAMP_RUN)
 lint: $(STAMP_DEV)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 test: lint
 	$(BIN)/python -m pytest

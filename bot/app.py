@@ -1,44 +1,135 @@
 """``create_app(settings)``: the one ASGI application that carries every route.
 
-Features plug in as components (``bot.runtime.component``): each contributes routes,
-stage-change effects, scheduled jobs and background work. The lifespan starts
-them after the event writer and stops them before it, in tests as in
+It is built in an order no feature can get wrong, because each step only
+uses what the steps before it made:
+
+1. the effects every feature runs inside lead transactions, from the rules
+   file alone (``Effects``);
+2. the frozen ``Services`` — settings, rules, database, clock, metrics, and
+   the unit of work that runs those effects and rings the delivery doorbell;
+3. the features (``Component``), each from the finished services: Slack
+   first, then the digests that use its client, outbound webhooks, the
+   sandbox; then the Slack listeners of ``handlers/slack`` on its Bolt app.
+
+This is the only module of ``bot`` that imports ``handlers``. The lifespan
+starts the writer and the features, and stops them in reverse, in tests as in
 production.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 
+import httpx
 from sqlalchemy.engine import Engine
 from standardwebhooks import Webhook
 from starlette.applications import Starlette
 from starlette.routing import Route
 
+import handlers.slack
 from bot.config.rules import LeadbotConfig, load_config
 from bot.config.settings import Settings
-from bot.digests.component import CommandsComponent
+from bot.delivery.doorbell import Doorbell
+from bot.delivery.worker import DeliveryConfig
+from bot.digests.component import DigestsComponent
+from bot.leads.effects import Effects
 from bot.leads.ingest import EventWriter
 from bot.leads.qualify import Qualifier
 from bot.leads.rescore import add_rescore_jobs
-from bot.outbound.component import webhooks_component
+from bot.leads.unit_of_work import UnitOfWork
+from bot.outbound import component as outbound
+from bot.runtime.clock import Clock, utc_now
 from bot.runtime.component import Component
-from bot.runtime.context import AppContext
 from bot.runtime.metrics import Metrics
 from bot.runtime.schedule import Schedule
-from bot.sandbox.component import sandbox_component
-from bot.slack.component import SlackComponent
+from bot.runtime.services import Services
+from bot.sandbox.component import SandboxComponent
+from bot.sandbox.workspace import Workspace
+from bot.slack import component as slack
 from handlers.health import healthz, metrics
-from handlers.webhooks.generic import receive_webhook
+from handlers.webhooks import routes as webhook_routes
 from storage.db import make_engine
 
-ComponentFactory = Callable[[AppContext], Component]
+
+@dataclass(frozen=True)
+class Features:
+    """Which features an app runs, and how; the defaults are what a server runs.
+
+    Tests and benchmarks shorten delivery timings, point the sandbox at a
+    workspace of their own or add a component; nothing here can be wired in
+    the wrong order, because ``create_app`` builds the features itself.
+    """
+
+    #: the Slack feature (handoff, reminders, slash commands, digests)
+    slack: bool = True
+    slack_delivery: DeliveryConfig | None = None
+    #: outbound webhooks to the subscribers of the rules file
+    webhooks: bool = True
+    webhook_delivery: DeliveryConfig | None = None
+    webhook_client: httpx.AsyncClient | None = None
+    #: the in-process Slack stand-in, served in sandbox mode only
+    sandbox: bool = True
+    sandbox_workspace: Workspace | None = None
+    #: effects run after the features' own (tests watch changes with these)
+    extra_effects: Effects = field(default_factory=Effects)
+    #: more components, built last from the services
+    extra: tuple[Callable[[Services], Component], ...] = ()
 
 
-def default_components() -> list[ComponentFactory]:
-    """The features a normal server runs, in the order their effects apply."""
-    return [SlackComponent, CommandsComponent, webhooks_component, sandbox_component]
+def app_effects(config: LeadbotConfig, features: Features | None = None) -> Effects:
+    """What the chosen features do inside lead transactions, in the order they run."""
+    features = features or Features()
+    effects = Effects()
+    if features.slack:
+        effects += slack.effects(config)
+    if features.webhooks:
+        effects += outbound.effects(config)
+    return effects + features.extra_effects
+
+
+def build_services(
+    settings: Settings,
+    engine: Engine,
+    config: LeadbotConfig,
+    effects: Effects,
+    *,
+    clock: Clock = utc_now,
+) -> Services:
+    doorbell = Doorbell()
+    work = UnitOfWork(engine, effects, doorbell)
+    qualifier = Qualifier(config.scoring)
+    return Services(
+        settings=settings,
+        config=config,
+        engine=engine,
+        clock=clock,
+        metrics=Metrics(),
+        work=work,
+        writer=EventWriter(work, qualifier, clock=clock),
+        qualifier=qualifier,
+        doorbell=doorbell,
+        webhook=Webhook(settings.effective_webhook_secret()),
+    )
+
+
+def _components(services: Services, features: Features) -> list[Component]:
+    parts: list[Component] = []
+    if features.slack:
+        feature = slack.SlackComponent(services, delivery=features.slack_delivery)
+        handlers.slack.register(feature.runtime)
+        parts += [feature, DigestsComponent(services, feature.runtime.client)]
+    if features.webhooks:
+        parts.append(
+            outbound.WebhooksComponent(
+                services, delivery=features.webhook_delivery, client=features.webhook_client
+            )
+        )
+    if features.sandbox and services.settings.sandbox:
+        parts.append(SandboxComponent(services, workspace=features.sandbox_workspace))
+    parts += [build(services) for build in features.extra]
+    return parts
 
 
 def create_app(
@@ -46,54 +137,50 @@ def create_app(
     *,
     engine: Engine | None = None,
     config: LeadbotConfig | None = None,
-    components: Sequence[ComponentFactory] | None = None,
+    features: Features | None = None,
+    clock: Clock = utc_now,
 ) -> Starlette:
-    engine = engine or make_engine(settings.database_url)
+    features = features or Features()
     config = config or load_config(settings.config_path)
-    qualifier = Qualifier(config.scoring)
-    ctx = AppContext(
-        settings=settings,
-        config=config,
-        engine=engine,
-        writer=EventWriter(engine, qualifier),
-        metrics=Metrics(),
-        webhook=Webhook(settings.effective_webhook_secret()),
-        schedule=Schedule(),
-        qualifier=qualifier,
+    services = build_services(
+        settings,
+        engine or make_engine(settings.database_url),
+        config,
+        app_effects(config, features),
+        clock=clock,
     )
-    parts = [build(ctx) for build in (default_components() if components is None else components)]
-    ctx.effects.extend(effect for part in parts for effect in part.effects())
-    ctx.erasure_effects.extend(effect for part in parts for effect in part.erasure_effects())
-    qualifier.effects = ctx.effects
-    ctx.writer.after_commit = ctx.after_commit
-    add_rescore_jobs(ctx)
+    parts = _components(services, features)
+    schedule = Schedule()
+    add_rescore_jobs(schedule, services.work, services.qualifier, services.clock)
     for part in parts:
-        part.add_jobs(ctx.schedule)
+        part.add_jobs(schedule)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        ctx.writer.start()
+        services.writer.start()
         started: list[Component] = []
         try:
             for part in parts:
                 await part.start()
                 started.append(part)
-            ctx.schedule.start()
+            schedule.start()
             yield
         finally:
-            ctx.schedule.stop()
+            schedule.stop()
             for part in reversed(started):
                 await part.stop()
-            ctx.writer.stop()
+            services.writer.stop()
 
     app = Starlette(
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
-            Route("/webhooks/{source}", receive_webhook, methods=["POST"]),
+            *webhook_routes(),
             *(route for part in parts for route in part.routes()),
         ],
         lifespan=lifespan,
     )
-    app.state.ctx = ctx
+    app.state.services = services
+    app.state.schedule = schedule
+    app.state.components = parts
     return app

@@ -9,17 +9,17 @@ from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from bot.runtime.context import AppContext
 from bot.runtime.metrics import CONTENT_TYPE_LATEST
+from bot.runtime.services import Services
 
 log = logging.getLogger(__name__)
 
 
 async def healthz(request: Request) -> Response:
-    ctx: AppContext = request.app.state.ctx
+    services: Services = request.app.state.services
 
     def ping() -> None:
-        with ctx.engine.connect() as conn:
+        with services.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
 
     try:
@@ -31,5 +31,5 @@ async def healthz(request: Request) -> Response:
 
 
 async def metrics(request: Request) -> Response:
-    ctx: AppContext = request.app.state.ctx
-    return Response(ctx.metrics.render(), media_type=CONTENT_TYPE_LATEST)
+    services: Services = request.app.state.services
+    return Response(services.metrics.render(), media_type=CONTENT_TYPE_LATEST)

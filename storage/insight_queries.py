@@ -2,38 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import exists, select
 from sqlalchemy.engine import Connection
 
-from storage.models import Lead, Stage, Transition
+from storage.enums import Stage
+from storage.models import Lead, Transition
+from storage.rows import DecidedLead
 
 _lead = Lead.__table__  # type: ignore[attr-defined]
 _transition = Transition.__table__  # type: ignore[attr-defined]
-
-
-@dataclass(frozen=True)
-class DecidedLead:
-    """A lead sales decided on: the criteria it matches and how it turned out."""
-
-    #: ``Lead.score_reasons``: ``{"kind", "label", "points"}`` per matching criterion
-    reasons: Sequence[Mapping[str, Any]]
-    #: sales accepted it (it reached ``sql``), whatever happened next
-    accepted: bool
-    stage: str
-
-    @property
-    def won(self) -> bool:
-        return self.stage == Stage.WON.value
-
-    @property
-    def open_deal(self) -> bool:
-        """Accepted and not closed yet: whether it will be won is not known."""
-        return self.stage == Stage.SQL.value
 
 
 def decided_leads(conn: Connection, *, since: datetime | None = None) -> list[DecidedLead]:

@@ -20,7 +20,8 @@ from sqlalchemy import and_, delete, insert, select
 from sqlalchemy.engine import Connection, RowMapping
 
 from storage.dialect import insert_for
-from storage.models import Activity, Lead, Stage
+from storage.enums import Stage
+from storage.models import Activity, Lead
 
 lead_table = Lead.__table__  # type: ignore[attr-defined]
 activity_table = Activity.__table__  # type: ignore[attr-defined]
@@ -69,7 +70,7 @@ def upsert_leads(conn: Connection, leads: Sequence[ImportedLead], *, now: dateti
         )
     }
     owned = sorted({name for lead in batch for name in lead.fields})
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "email": lead.email,
             **{name: lead.fields.get(name) for name in owned},

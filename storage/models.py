@@ -7,37 +7,15 @@ each exists.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from enum import StrEnum
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from storage.clock import utc_now
+from storage.enums import OutboxStatus, Stage
 from storage.types import JSONType, UTCDateTime
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-class Stage(StrEnum):
-    """Lifecycle stages; the allowed moves between them live in ``bot.core.lifecycle``."""
-
-    NEW = "new"
-    MQL = "mql"
-    SQL = "sql"
-    RECYCLED = "recycled"
-    DISQUALIFIED = "disqualified"
-    WON = "won"
-    LOST = "lost"
-
-
-class OutboxStatus(StrEnum):
-    PENDING = "pending"
-    IN_FLIGHT = "in_flight"
-    DONE = "done"
-    DEAD = "dead"
 
 
 def _ts(*, index: bool = False, nullable: bool = True) -> Any:
@@ -99,10 +77,10 @@ class Lead(SQLModel, table=True):
     deal_currency: str | None = Field(default=None, max_length=3)
 
     first_seen_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+        default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False)
     )
     updated_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+        default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False)
     )
     scored_at: datetime | None = _ts()
     stage_changed_at: datetime | None = _ts()
@@ -129,7 +107,7 @@ class Event(SQLModel, table=True):
     external_id: str = Field(max_length=255, nullable=False)
     type: str = Field(max_length=64, nullable=False)
     received_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+        default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False)
     )
     payload: dict[str, Any] = Field(
         default_factory=dict, sa_column=Column(JSONType, nullable=False)
@@ -180,7 +158,7 @@ class Transition(SQLModel, table=True):
     actor: str = Field(max_length=100, nullable=False)
     reason: str | None = Field(default=None, max_length=300)
     note: str | None = Field(default=None, max_length=3000)
-    at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False))
     #: the lead's version after this transition
     version: int = Field(nullable=False)
 
@@ -203,7 +181,7 @@ class SlackMessage(SQLModel, table=True):
     thread_ts: str | None = Field(default=None, max_length=32)
     dedupe_key: str = Field(max_length=255, nullable=False)
     created_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+        default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False)
     )
 
 
@@ -230,14 +208,14 @@ class Outbox(SQLModel, table=True):
     status: str = Field(default=OutboxStatus.PENDING.value, max_length=16, nullable=False)
     attempts: int = Field(default=0, nullable=False)
     next_attempt_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+        default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False)
     )
     claimed_until: datetime | None = _ts()
     last_error: str | None = Field(default=None, max_length=2000)
     #: what the receiver answered that later steps need (e.g. a Slack message ``ts``)
     result: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
     created_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+        default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False)
     )
     done_at: datetime | None = _ts()
 
@@ -253,7 +231,7 @@ class DigestRun(SQLModel, table=True):
     #: e.g. ``daily:2026-11-23`` or ``weekly:2026-W48``
     period: str = Field(max_length=64, nullable=False)
     claimed_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+        default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False)
     )
     claimed_by: str | None = Field(default=None, max_length=200)
 
@@ -266,5 +244,5 @@ class AppState(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=100)
     value: str = Field(max_length=2000, nullable=False)
     updated_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+        default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False)
     )

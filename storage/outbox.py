@@ -21,8 +21,10 @@ from typing import Any
 from sqlalchemy import and_, bindparam, case, or_, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
+from storage.clock import utc_now
 from storage.dialect import insert_for
-from storage.models import Outbox, OutboxStatus, utcnow
+from storage.enums import OutboxStatus
+from storage.models import Outbox
 
 OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
 
@@ -70,7 +72,7 @@ def enqueue(
     not_before: datetime | None = None,
 ) -> bool:
     """Add work to the outbox; ``False`` when ``dedupe_key`` is already there."""
-    now = utcnow()
+    now = utc_now()
     row = {
         "kind": kind,
         "target": target,
@@ -304,6 +306,52 @@ def items_of_lead(conn: Connection, lead_id: int, kind: str) -> list[OutboxItem]
     return [OutboxItem.from_row(row) for row in rows]
 
 
+def items_with_prefix(
+    conn: Connection, *, lead_id: int, kind: str, prefix: str
+) -> list[OutboxItem]:
+    """A lead's rows of ``kind`` whose dedupe key starts with ``prefix``, oldest first."""
+    rows = conn.execute(
+        select(OUTBOX)
+        .where(
+            OUTBOX.c.lead_id == lead_id,
+            OUTBOX.c.kind == kind,
+            OUTBOX.c.dedupe_key.startswith(prefix, autoescape=True),
+        )
+        .order_by(OUTBOX.c.id)
+    ).mappings()
+    return [OutboxItem.from_row(row) for row in rows]
+
+
+def existing_keys(conn: Connection, keys: Sequence[str], *, chunk: int = 500) -> set[str]:
+    """Which of ``keys`` are in the outbox already (whatever became of them)."""
+    found: set[str] = set()
+    for start in range(0, len(keys), chunk):
+        part = keys[start : start + chunk]
+        found.update(
+            conn.execute(select(OUTBOX.c.dedupe_key).where(OUTBOX.c.dedupe_key.in_(part))).scalars()
+        )
+    return found
+
+
+def supersede_pending(
+    conn: Connection, *, lead_id: int, prefix: str, note: str, now: datetime
+) -> int:
+    """Settle a lead's unstarted rows under ``prefix`` unsent: a newer row replaces them.
+
+    For messages where only the latest version matters (a card following its
+    lead's score), so a burst of changes costs one Slack call, not one each.
+    """
+    return conn.execute(
+        update(OUTBOX)
+        .where(
+            OUTBOX.c.lead_id == lead_id,
+            OUTBOX.c.status == PENDING,
+            OUTBOX.c.dedupe_key.startswith(prefix, autoescape=True),
+        )
+        .values(status=DONE, last_error=note[:_ERROR_MAX], done_at=now)
+    ).rowcount
+
+
 def cancel_pending(conn: Connection, lead_id: int, kind: str, *, reason: str) -> int:
     """Dead-letter a lead's rows of ``kind`` no worker has started: they are never sent."""
     return conn.execute(
@@ -336,7 +384,7 @@ def retry_item(conn: Connection, item_id: int) -> bool:
     statement = (
         update(OUTBOX)
         .where(OUTBOX.c.id == item_id, OUTBOX.c.status == DEAD)
-        .values(status=PENDING, attempts=0, next_attempt_at=utcnow(), last_error=None)
+        .values(status=PENDING, attempts=0, next_attempt_at=utc_now(), last_error=None)
     )
     return conn.execute(statement).rowcount == 1
 

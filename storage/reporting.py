@@ -19,14 +19,15 @@ command and the digest count the same things in the same way.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, and_, case, func, or_, select
+from sqlalchemy import Connection, and_, case, func, or_, select
 from sqlalchemy.orm import aliased
 
-from storage.models import Lead, SlackMessage, Stage, Transition
+from storage.enums import Stage
+from storage.models import Lead, SlackMessage, Transition
+from storage.rows import LeadRow, MoveCount, NewLeads, Queue
 
 _lead = Lead.__table__  # type: ignore[attr-defined]
 _transition = Transition.__table__  # type: ignore[attr-defined]
@@ -34,41 +35,6 @@ _message = SlackMessage.__table__  # type: ignore[attr-defined]
 _STAGES = [stage.value for stage in Stage]
 #: the Slack message sales decides on, linked from pending lists
 HANDOFF_PURPOSE = "sales_handoff"
-
-
-@dataclass(frozen=True)
-class MoveCount:
-    """How many leads of one source and campaign made one move in the window."""
-
-    from_stage: str
-    to_stage: str
-    source: str | None
-    campaign: str | None
-    reason: str | None
-    count: int
-    #: deal amounts of these leads (what counts for ``won``), all in ``currency``
-    revenue: float
-    #: how many of them qualified through marketing (have been an MQL)
-    from_marketing: int
-    #: decisions on MQLs among them that took longer than the SLA
-    late: int = 0
-    #: the ISO code the deals were reported in (None when the outcome named none)
-    currency: str | None = None
-
-
-@dataclass(frozen=True)
-class NewLeads:
-    source: str | None
-    campaign: str | None
-    count: int
-
-
-@dataclass(frozen=True)
-class Queue:
-    """The MQLs awaiting a decision right now, and how many waited past their SLA."""
-
-    pending: int
-    over_sla: int
 
 
 def _in_window(start: datetime, end: datetime) -> Any:
@@ -210,7 +176,7 @@ def sales_queue(conn: Connection, *, waited_since: datetime, hot_waited_since: d
 
 def new_mqls_between(
     conn: Connection, start: datetime, end: datetime, *, limit: int
-) -> list[RowMapping]:
+) -> list[LeadRow]:
     """Leads that became MQLs in the window, hot first, then by score."""
     query = (
         select(_lead)
@@ -223,16 +189,16 @@ def new_mqls_between(
         .order_by(_lead.c.hot.desc(), _lead.c.score.desc(), _lead.c.id)
         .limit(limit)
     )
-    return list(conn.execute(query).mappings())
+    return [LeadRow.from_mapping(row) for row in conn.execute(query).mappings()]
 
 
-def pending_leads(conn: Connection, *, limit: int, oldest_first: bool = False) -> list[RowMapping]:
+def pending_leads(conn: Connection, *, limit: int, oldest_first: bool = False) -> list[LeadRow]:
     """MQLs awaiting a decision: hot first then oldest, or simply oldest first."""
     order = [_lead.c.mql_at, _lead.c.id]
     if not oldest_first:
         order.insert(0, _lead.c.hot.desc())
     query = select(_lead).where(_lead.c.stage == Stage.MQL.value).order_by(*order).limit(limit)
-    return list(conn.execute(query).mappings())
+    return [LeadRow.from_mapping(row) for row in conn.execute(query).mappings()]
 
 
 def handoff_messages(conn: Connection, lead_ids: list[int]) -> dict[int, tuple[str, str]]:

@@ -10,6 +10,7 @@ same one that writes the event, activity and outbox rows.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from functools import cache
 from typing import Any, Protocol
@@ -17,9 +18,10 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, bindparam, insert, select, update
 
 from storage.models import Lead, Transition
+from storage.rows import LeadRow
 
-_lead = Lead.__table__
-_transition = Transition.__table__
+_lead = Lead.__table__  # type: ignore[attr-defined]
+_transition = Transition.__table__  # type: ignore[attr-defined]
 _INSERT_TRANSITION = insert(_transition)
 
 
@@ -74,6 +76,17 @@ class UnknownLead(LookupError):
         self.lead_id = lead_id
 
 
+def _stale(conn: Connection, lead_id: int) -> StaleLead | UnknownLead:
+    current = conn.execute(
+        select(_lead.c.stage, _lead.c.owner_id, _lead.c.version).where(_lead.c.id == lead_id)
+    ).first()
+    if current is None:
+        return UnknownLead(lead_id)
+    return StaleLead(
+        lead_id, stage=current.stage, owner_id=current.owner_id, version=current.version
+    )
+
+
 def apply_transition(
     conn: Connection, *, lead_id: int, expected_version: int, plan: PlannedTransition
 ) -> int:
@@ -88,14 +101,7 @@ def apply_transition(
         {**values, "_id": lead_id, "_version": expected_version, "_stage": str(plan.from_stage)},
     )
     if result.rowcount != 1:
-        current = conn.execute(
-            select(_lead.c.stage, _lead.c.owner_id, _lead.c.version).where(_lead.c.id == lead_id)
-        ).first()
-        if current is None:
-            raise UnknownLead(lead_id)
-        raise StaleLead(
-            lead_id, stage=current.stage, owner_id=current.owner_id, version=current.version
-        )
+        raise _stale(conn, lead_id)
     version = expected_version + 1
     conn.execute(
         _INSERT_TRANSITION,
@@ -111,3 +117,18 @@ def apply_transition(
         },
     )
     return version
+
+
+def reassign(conn: Connection, lead: LeadRow, owner_id: str, now: datetime) -> LeadRow:
+    """Hand an SQL to someone else: not a stage change, but checked against concurrent edits.
+
+    Raises :class:`StaleLead` when the lead changed since it was read.
+    """
+    result = conn.execute(
+        update(_lead)
+        .where(_lead.c.id == lead.id, _lead.c.version == lead.version)
+        .values(owner_id=owner_id, updated_at=now, version=_lead.c.version + 1)
+    )
+    if result.rowcount != 1:
+        raise _stale(conn, lead.id)
+    return replace(lead, owner_id=owner_id, updated_at=now, version=lead.version + 1)

@@ -16,8 +16,9 @@ from rich.console import Console
 from rich.markup import escape
 from sqlalchemy.engine import Engine
 
-from bot.config.rules import LeadbotConfig, RulesError, load_config
+from bot.config.rules import LeadbotConfig, load_config
 from bot.config.settings import ConfigError, Settings, load_settings
+from bot.config.yaml_places import RulesError
 
 err = Console(stderr=True, soft_wrap=True)
 

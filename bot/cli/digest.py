@@ -4,7 +4,8 @@ Both run without a server. ``digest send --dry-run`` prints the Block Kit
 JSON of the channel's latest due digest; without ``--dry-run`` it claims the
 digest and queues it in the outbox exactly as the scheduled job does, so a
 running server delivers it and no instance sends that period again.
-``schedule list`` computes each digest's next run from the rules file.
+``schedule list`` shows every job a server runs (re-scoring, reminders,
+digests) with its next run, from the schedule the app itself builds.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ from bot.cli.common import config_or_exit, settings_or_exit
 from bot.config.digests import DigestSchedule
 from bot.config.rules import LeadbotConfig
 from bot.digests.job import claimant, compose
-from bot.digests.schedule import claim_and_enqueue, latest_period, next_run
-from bot.slack.component import web_client
+from bot.digests.schedule import claim_and_enqueue, latest_period
+from bot.leads.unit_of_work import UnitOfWork
+from bot.slack.client import web_client
 from storage.db import make_engine
 
 digest_app = typer.Typer(help="Preview and send digests.", no_args_is_help=True)
@@ -50,21 +52,23 @@ def send(
     now = datetime.now(UTC)
     period = latest_period(config.digests, schedule, now)
     engine = make_engine(settings.database_url)
+    work = UnitOfWork(engine)
     console = Console()
     try:
         client = None if dry_run else web_client(settings)
-        message = asyncio.run(compose(engine, config, schedule, period, client=client, now=now))
+        message = asyncio.run(compose(work, config, schedule, period, client, now))
         if dry_run:
             print(json.dumps({"channel": channel, **message.as_kwargs()}, indent=2))
             return
-        sent = claim_and_enqueue(
-            engine,
-            channel=channel,
-            period=period,
-            message=message,
-            claimed_by=claimant(),
-            now=now,
-        )
+        with work.begin() as tx:
+            sent = claim_and_enqueue(
+                tx,
+                channel=channel,
+                period=period,
+                message=message,
+                claimed_by=claimant(),
+                now=now,
+            )
     finally:
         engine.dispose()
     if sent:
@@ -75,19 +79,15 @@ def send(
 
 @schedule_app.command("list")
 def list_jobs() -> None:
-    """Each digest schedule and its next run, computed from the rules file."""
-    config = config_or_exit(settings_or_exit(ERROR).config_path, ERROR)
+    """Every scheduled job a server runs with these settings, and its next run."""
+    from bot.app import create_app
+
+    settings = settings_or_exit(ERROR)
+    config = config_or_exit(settings.config_path, ERROR)
+    app = create_app(settings, engine=make_engine(settings.database_url), config=config)
     console = Console(soft_wrap=True)
-    if not config.digests.schedules:
-        console.print("No digests are scheduled (digests.schedules in the rules file).")
-        return
     now = datetime.now(UTC)
-    for item in config.digests.schedules:
-        zone = config.digests.zone_of(item)
-        upcoming = next_run(config.digests, item, now)
-        console.print(
-            f"{escape(item.job_name)}  {','.join(item.weekdays)} {item.at} {zone.key}  "
-            f"next run {upcoming.astimezone(zone):%a %Y-%m-%d %H:%M %Z} "
-            f"({upcoming:%Y-%m-%d %H:%M} UTC)",
-            highlight=False,
-        )
+    for job in app.state.schedule.jobs():
+        upcoming = job.next_run(now)
+        when = f"next run {upcoming:%a %Y-%m-%d %H:%M} UTC" if upcoming else "at start-up"
+        console.print(f"{escape(job.name)}  {escape(job.when)}  {when}", highlight=False)

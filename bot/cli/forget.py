@@ -18,7 +18,8 @@ from rich.markup import escape
 
 from bot.cli.common import config_or_exit, engine_or_exit, fail, settings_or_exit
 from bot.leads.forget import already_erased, forget_lead
-from storage.lead_queries import lead_by_email
+from bot.leads.unit_of_work import UnitOfWork
+from storage.leads import lead_by_email
 
 #: exit status when there is no such lead
 ERROR = 1
@@ -31,7 +32,7 @@ def forget_command(
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Erase a lead's personal data (as /leads forget): Slack messages and subscribers too."""
-    from bot.app import create_app
+    from bot.app import app_effects
 
     settings = settings_or_exit(ERROR)
     engine = engine_or_exit(settings, ERROR)
@@ -41,18 +42,17 @@ def forget_command(
         lead = lead_by_email(conn, address)
     if lead is None:
         fail([f"no lead has the email address {address}"], ERROR)
-    if lead["erased_at"] is not None:
-        console.print(escape(already_erased(lead, f"on {lead['erased_at']:%Y-%m-%d}")))
+    if lead.erased_at is not None:
+        console.print(escape(already_erased(lead, f"on {lead.erased_at:%Y-%m-%d}")))
         return
     if not yes:
         typer.confirm(
-            f"Erase the personal data of lead {lead['id']} ({address})? This cannot be undone.",
+            f"Erase the personal data of lead {lead.id} ({address})? This cannot be undone.",
             abort=True,
         )
-    # the components' erasure effects, wired as the server wires them (nothing is started)
-    effects = create_app(settings, engine=engine, config=config).state.ctx.erasure_effects
-    with engine.begin() as conn:
-        lead = lead_by_email(conn, address)
+    # the features' erasure effects, as the server runs them
+    with UnitOfWork(engine, app_effects(config)).begin() as work:
+        lead = lead_by_email(work.conn, address)
         assert lead is not None  # nobody deletes leads
-        erased = forget_lead(conn, lead, now=datetime.now(UTC), effects=effects)
+        erased = forget_lead(work, lead, now=datetime.now(UTC))
     console.print(escape(erased.summary()))

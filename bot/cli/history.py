@@ -122,7 +122,8 @@ def calibrate_command(
     rules: RulesOption = None,
 ) -> None:
     """Learn fit points and the MQL threshold from stored leads with a known outcome."""
-    from bot.history.calibrate import CalibrationError, calibrate
+    from bot.history.calibrate import calibrate
+    from bot.history.fit import CalibrationError
     from storage.lead_import import labelled_leads
 
     if target_recall is not None and capacity is not None:

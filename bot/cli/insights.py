@@ -83,13 +83,14 @@ def insights_command(
     settings = settings_or_exit(code=1)
     engine = make_engine(settings.database_url)
     try:
-        report = load_insights(
-            engine,
-            now=datetime.now(UTC),
-            outcome=outcome.value,
-            window=window,
-            min_leads=min_leads,
-        )
+        with engine.connect() as conn:
+            report = load_insights(
+                conn,
+                now=datetime.now(UTC),
+                outcome=outcome.value,
+                window=window,
+                min_leads=min_leads,
+            )
     finally:
         engine.dispose()
     console = Console(soft_wrap=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import gc
 import secrets
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -60,7 +59,7 @@ def serve(
     from bot.runtime.logs import configure_logging
 
     overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
-    settings = settings_or_exit(**overrides)
+    settings = settings_or_exit(2, **overrides)
     engine = engine_or_exit(settings, upgrade_hint=" (make run does it for you)")
     config = config_or_exit(settings.config_path)
     configure_logging(settings.log_level)
@@ -176,4 +175,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

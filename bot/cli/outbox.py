@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from bot.cli.common import fail, settings_or_exit
 from storage import outbox
 from storage.db import make_engine
-from storage.models import OutboxStatus
+from storage.enums import OutboxStatus
 
 outbox_app = typer.Typer(
     help="Inspect queued deliveries and retry dead-lettered ones.", no_args_is_help=True

@@ -13,12 +13,12 @@ from rich.table import Table
 
 from bot.cli.common import config_or_exit, fail, parse_since, settings_or_exit
 from bot.config.rules import ScoringRules, default_rules_text
+from bot.core import scoring
 from bot.core.conditions import describe_condition, describe_rule
 from bot.core.lifecycle import qualifies
 from bot.core.scoring import ActivityRecord, score_lead
-from bot.leads.explain import explain_score, stored_score
 from storage.db import make_engine
-from storage.lead_queries import activities_by_lead, lead_by_email, leads_active_since
+from storage.leads import activities_by_lead, activities_of, lead_by_email, leads_active_since
 
 rules_app = typer.Typer(help="Check, explain and try out scoring rules.", no_args_is_help=True)
 
@@ -42,21 +42,21 @@ def _summary(rules: ScoringRules) -> Table:
     table = _table("Scoring rules", "section", "label", "condition", "effect")
     for rule in rules.fit:
         _add(table, "fit", rule.label, describe_rule(rule), f"{rule.points:+d}")
-    for rule in rules.engagement:
-        parts = [rule.type, *(describe_condition(w, w.property) for w in rule.where)]
-        if rule.half_life_days:
-            parts.append(f"half-life {rule.half_life_days:g}d")
-        if rule.expires_after_days:
-            parts.append(f"expires {rule.expires_after_days:g}d")
-        cap = f" (max {rule.cap})" if rule.cap else ""
-        _add(table, "engagement", rule.label, ", ".join(parts), f"+{rule.points} each{cap}")
-    for rule in rules.disqualify:
-        reason = f"disqualify: {rule.reason}"
-        _add(table, "disqualify", rule.label, describe_condition(rule, rule.field), reason)
-    for rule in rules.hot:
-        parts = [f"{' or '.join(rule.types)} within {rule.within_days:g}d"]
-        parts += [describe_condition(w, w.property) for w in rule.where]
-        _add(table, "hot", rule.label, ", ".join(parts), "urgent")
+    for engaged in rules.engagement:
+        parts = [engaged.type, *(describe_condition(w, w.property) for w in engaged.where)]
+        if engaged.half_life_days:
+            parts.append(f"half-life {engaged.half_life_days:g}d")
+        if engaged.expires_after_days:
+            parts.append(f"expires {engaged.expires_after_days:g}d")
+        cap = f" (max {engaged.cap})" if engaged.cap else ""
+        _add(table, "engagement", engaged.label, ", ".join(parts), f"+{engaged.points} each{cap}")
+    for out in rules.disqualify:
+        reason = f"disqualify: {out.reason}"
+        _add(table, "disqualify", out.label, describe_condition(out, out.field), reason)
+    for hot in rules.hot:
+        parts = [f"{' or '.join(hot.types)} within {hot.within_days:g}d"]
+        parts += [describe_condition(w, w.property) for w in hot.where]
+        _add(table, "hot", hot.label, ", ".join(parts), "urgent")
     return table
 
 
@@ -102,12 +102,12 @@ def explain(email: Annotated[str, typer.Argument(help="The lead's email address"
             lead = lead_by_email(conn, email)
             if lead is None:
                 fail([f"no lead with email {email.strip().lower()}"], ERROR)
-            at = lead["scored_at"] or datetime.now(UTC)
-            score = explain_score(conn, lead, rules, at)
+            at = lead.scored_at or datetime.now(UTC)
+            score = scoring.explain(lead, activities_of(conn, lead.id), rules, at)
     finally:
         engine.dispose()
     console = Console()
-    title = f"{lead['email']} · stage {lead['stage']} · scored {at:%Y-%m-%d %H:%M} UTC"
+    title = f"{lead.email} · stage {lead.stage} · scored {at:%Y-%m-%d %H:%M} UTC"
     table = _table(title, "kind", "rule", "detail", "points")
     for c in score.contributions:
         _add(table, c.kind, c.label, c.detail, f"{c.points:+d}" if c.points else "")
@@ -120,7 +120,7 @@ def explain(email: Annotated[str, typer.Argument(help="The lead's email address"
         f"{score.fit} / {score.engagement} / {score.total}",
     )
     console.print(table)
-    stored = stored_score(lead)
+    stored = (lead.fit_score, lead.engagement_score, lead.score)
     if stored != (score.fit, score.engagement, score.total):
         console.print(
             f"[yellow]The stored score is {stored[0]} / {stored[1]} / {stored[2]}[/yellow]: the "
@@ -145,16 +145,16 @@ def whatif(
     try:
         with engine.connect() as conn:
             leads = leads_active_since(conn, now - window)
-            activities = activities_by_lead(conn, [lead["id"] for lead in leads])
+            activities = activities_by_lead(conn, [lead.id for lead in leads])
     finally:
         engine.dispose()
     gained: list[tuple[str, int, int]] = []
     lost: list[tuple[str, int, int]] = []
     for lead in leads:
-        records = [ActivityRecord.from_row(a) for a in activities[lead["id"]]]
-        before = score_lead(lead, records, current, now)
-        after = score_lead(lead, records, candidate, now)
-        row = (lead["email"], before.total, after.total)
+        records = [ActivityRecord.from_row(a) for a in activities[lead.id]]
+        before = score_lead(lead.as_dict(), records, current, now)
+        after = score_lead(lead.as_dict(), records, candidate, now)
+        row = (lead.email, before.total, after.total)
         if qualifies(after, candidate) and not qualifies(before, current):
             gained.append(row)
         elif qualifies(before, current) and not qualifies(after, candidate):

@@ -180,7 +180,12 @@ def parse(text: str, command_name: str = "/leads") -> Command:
 def _request(sub: str, args: list[str]) -> Request:
     if sub in ("help", "pending", "mine"):
         _no_more(args)
-        return {"help": Help, "pending": Pending, "mine": Mine}[sub]()
+        simple: dict[str, type[Help | Pending | Mine]] = {
+            "help": Help,
+            "pending": Pending,
+            "mine": Mine,
+        }
+        return simple[sub]()
     if sub in ("show", "search"):
         if not args:
             raise ValueError(f"`{sub}` needs something to look for")

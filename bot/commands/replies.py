@@ -26,16 +26,12 @@ from bot.digests.message import (
     pct,
     reason_lines,
 )
-from bot.slack.blocks import LeadCard, OutgoingMessage
+from bot.slack.blocks import LeadCard, OutgoingMessage, text_message
 from bot.slack.text import (
     HEADER_TEXT_MAX,
-    MESSAGE_TEXT_MAX,
-    SECTION_TEXT_MAX,
     date_token,
-    fit_blocks,
     mrkdwn,
     plain,
-    truncate,
     user_mention,
 )
 
@@ -44,10 +40,7 @@ _STAGE_ORDER = ("new", "mql", "sql", "recycled", "disqualified", "won", "lost")
 
 def reply(text: str, blocks: Sequence[Block] = ()) -> OutgoingMessage:
     """A message of ready-made mrkdwn ``text`` (callers escape what is untrusted)."""
-    shown = list(blocks) or [SectionBlock(text=truncate(text, SECTION_TEXT_MAX))]
-    return OutgoingMessage(
-        text=truncate(text, MESSAGE_TEXT_MAX), blocks=fit_blocks([b.to_dict() for b in shown])
-    )
+    return text_message(text, blocks)
 
 
 def help_reply(command_name: str) -> OutgoingMessage:
@@ -59,7 +52,7 @@ def usage_reply(error: UsageError) -> OutgoingMessage:
 
 
 def lead_reply(
-    card: LeadCard, history: Sequence[Mapping[str, Any]], *, erased: bool
+    card: LeadCard, history: Sequence[Mapping[Any, Any]], *, erased: bool
 ) -> OutgoingMessage:
     """``show``: profile, stored score breakdown and stage history."""
     facts = {

@@ -10,14 +10,13 @@ a button click.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
-from sqlalchemy.engine import Connection, Engine, RowMapping
+from sqlalchemy.engine import Connection
 
+from bot.commands import replies
 from bot.commands.parse import (
     Assign,
     Disqualify,
@@ -32,30 +31,31 @@ from bot.commands.parse import (
     Show,
     Stats,
 )
-from bot.commands import replies
 from bot.config.rules import LeadbotConfig
-from bot.core.funnel import read_funnel
 from bot.core.lifecycle import Actor, ActorKind, IllegalTransition, NotAllowed, plan_transition
+from bot.core.scoring import explain
 from bot.digests.message import LeadLine
-from bot.leads.explain import explain_score, stored_score
-from bot.leads.forget import ErasureEffect, already_erased, forget_lead
-from bot.leads.stage_change import TransitionEffect, change_stage
+from bot.digests.numbers import read_funnel
+from bot.leads.forget import already_erased, forget_lead
+from bot.leads.qualify import change_stage
+from bot.leads.unit_of_work import UnitOfWork, Work
 from bot.slack.blocks import OutgoingMessage
 from bot.slack.cards import build_card
 from bot.slack.text import date_token, mrkdwn, user_mention
-from storage.lead_lookup import (
+from storage.enums import Stage
+from storage.leads import (
+    activities_of,
     count_owned,
     count_pending,
+    lead_by_email,
     owned_leads,
     search_leads,
     stage_history,
 )
-from storage.lead_queries import lead_by_email
-from storage.models import Lead, Stage
 from storage.reporting import handoff_messages, pending_leads
-from storage.transitions import StaleLead
+from storage.rows import LeadRow
+from storage.transitions import StaleLead, reassign
 
-_lead = Lead.__table__  # type: ignore[attr-defined]
 _DAYS = {"7d": 7, "30d": 30, "90d": 90}
 
 
@@ -72,26 +72,25 @@ class Caller:
 
 @dataclass(frozen=True)
 class Services:
-    engine: Engine
+    """What answering needs: the unit of work, the rules file and the moment of asking."""
+
+    work: UnitOfWork
     config: LeadbotConfig
     now: datetime
-    effects: Sequence[TransitionEffect] = ()
-    after_commit: Sequence[Callable[[], None]] = ()
-    erasure_effects: Sequence[ErasureEffect] = ()
 
 
-def answer(request: Request, caller: Caller, svc: Services) -> OutgoingMessage:
+def answer(
+    request: Request, caller: Caller, work: UnitOfWork, config: LeadbotConfig, now: datetime
+) -> OutgoingMessage:
     """The reply to ``request``; stage changes and erasures are committed first."""
+    svc = Services(work, config, now)
     if isinstance(request, Help):
-        return replies.help_reply(svc.config.commands.name)
+        return replies.help_reply(config.commands.name)
     if isinstance(request, Stats):
         return _stats(request, svc)
     if isinstance(request, Assign | Recycle | Disqualify | Forget):
-        message = _change(request, caller, svc)
-        for hook in svc.after_commit:
-            hook()
-        return message
-    with svc.engine.connect() as conn:
+        return _change(request, caller, svc)
+    with work.read() as conn:
         return _read(conn, request, caller, svc)
 
 
@@ -118,7 +117,7 @@ def _card_link(caller: Caller, card: tuple[str, str] | None) -> str | None:
 
 def _stats(request: Stats, svc: Services) -> OutgoingMessage:
     start, end = stats_window(request.range, svc.now, ZoneInfo(svc.config.digests.timezone))
-    with svc.engine.connect() as conn:
+    with svc.work.read() as conn:
         funnel = read_funnel(conn, start, end, now=svc.now, sla=svc.config.slack.sla)
     label = "quarter to date" if request.range == "quarter" else f"last {request.range}"
     return replies.stats_reply(funnel, label)
@@ -128,9 +127,9 @@ def _read(conn: Connection, request: Request, caller: Caller, svc: Services) -> 
     limit = svc.config.commands.list_size
     if isinstance(request, Pending):
         rows = pending_leads(conn, limit=limit)
-        cards = handoff_messages(conn, [row["id"] for row in rows])
+        cards = handoff_messages(conn, [row.id for row in rows])
         lines = [
-            LeadLine.from_row(row, since="mql_at", url=_card_link(caller, cards.get(row["id"])))
+            LeadLine.of(row, since=row.mql_at, url=_card_link(caller, cards.get(row.id)))
             for row in rows
         ]
         total = count_pending(conn)
@@ -139,7 +138,7 @@ def _read(conn: Connection, request: Request, caller: Caller, svc: Services) -> 
         )
     if isinstance(request, Mine):
         rows = owned_leads(conn, caller.user_id, limit=limit)
-        lines = [LeadLine.from_row(row, since="decided_at") for row in rows]
+        lines = [LeadLine.of(row, since=row.decided_at) for row in rows]
         total = count_owned(conn, caller.user_id)
         return replies.lead_list_reply("Your SQLs", lines, total=total, limit=limit, now=svc.now)
     if isinstance(request, Search):
@@ -156,8 +155,9 @@ def _read(conn: Connection, request: Request, caller: Caller, svc: Services) -> 
         lead = lead_by_email(conn, request.email)
         if lead is None:
             return _no_lead(request.email)
-        score = explain_score(conn, lead, svc.config.scoring, svc.now)
-        return replies.explain_reply(lead["email"], score, stored_score(lead))
+        score = explain(lead, activities_of(conn, lead.id), svc.config.scoring, svc.now)
+        stored = (lead.fit_score, lead.engagement_score, lead.score)
+        return replies.explain_reply(lead.email, score, stored)
     raise TypeError(f"not a read request: {request!r}")
 
 
@@ -167,20 +167,20 @@ def _matches(
     limit: int,
     now: datetime,
     *,
-    rows: list[RowMapping] | None = None,
+    rows: list[LeadRow] | None = None,
 ) -> OutgoingMessage:
     rows = search_leads(conn, text, limit=limit) if rows is None else rows
     if not rows:
         return replies.reply(f"No lead matches {mrkdwn(text, 200)}.")
-    lines = [LeadLine.from_row(row, since="first_seen_at") for row in rows[:limit]]
+    lines = [LeadLine.of(row, since=row.first_seen_at) for row in rows[:limit]]
     title = f"Leads matching {mrkdwn(text, 200)}" + (" (first ones)" if len(rows) > limit else "")
     return replies.lead_list_reply(title, lines, total=len(lines), limit=limit, now=now)
 
 
-def _show(conn: Connection, lead: RowMapping) -> OutgoingMessage:
+def _show(conn: Connection, lead: LeadRow) -> OutgoingMessage:
     card = build_card(conn, lead)
-    history = stage_history(conn, lead["id"])
-    return replies.lead_reply(card, history, erased=lead["erased_at"] is not None)
+    history = stage_history(conn, lead.id)
+    return replies.lead_reply(card, history, erased=lead.erased_at is not None)
 
 
 def _no_lead(email: str) -> OutgoingMessage:
@@ -192,16 +192,15 @@ def _change(
 ) -> OutgoingMessage:
     actor = Actor(ActorKind.SLACK, caller.user_id, admin=caller.admin)
     try:
-        with svc.engine.begin() as conn:
-            lead = lead_by_email(conn, request.email)
+        with svc.work.begin() as work:
+            lead = lead_by_email(work.conn, request.email)
             if lead is None:
                 return _no_lead(request.email)
             if isinstance(request, Forget):
-                if lead["erased_at"] is not None:
-                    return replies.reply(already_erased(lead, date_token(lead["erased_at"])))
-                erased = forget_lead(conn, lead, now=svc.now, effects=svc.erasure_effects)
-                return replies.reply(erased.summary())
-            return _move(conn, lead, request, actor, svc)
+                if lead.erased_at is not None:
+                    return replies.reply(already_erased(lead, date_token(lead.erased_at)))
+                return replies.reply(forget_lead(work, lead, now=svc.now).summary())
+            return _move(work, lead, request, actor, svc)
     except (IllegalTransition, NotAllowed) as exc:
         return replies.reply(f"Not done: {mrkdwn(str(exc), 500)}.")
     except StaleLead as exc:
@@ -211,17 +210,17 @@ def _change(
 
 
 def _move(
-    conn: Connection,
-    lead: RowMapping,
+    work: Work,
+    lead: LeadRow,
     request: Assign | Recycle | Disqualify,
     actor: Actor,
     svc: Services,
 ) -> OutgoingMessage:
-    who = mrkdwn(lead["email"], 320)
+    who = mrkdwn(lead.email, 320)
     if isinstance(request, Assign):
         owner = user_mention(request.user_id)
-        if lead["stage"] == Stage.SQL.value:
-            _reassign(conn, lead, request.user_id, svc.now)
+        if lead.stage == Stage.SQL.value:
+            reassign(work.conn, lead, request.user_id, svc.now)
             return replies.reply(f"{who} now belongs to {owner}.")
         reason, target = f"assigned by {actor}", Stage.SQL
     elif isinstance(request, Recycle):
@@ -229,27 +228,14 @@ def _move(
     else:
         reason, target = request.reason, Stage.DISQUALIFIED
     plan = plan_transition(
-        lead["stage"],
+        lead.stage,
         target,
         actor,
         reason,
         now=svc.now,
         owner_id=request.user_id if isinstance(request, Assign) else None,
     )
-    change_stage(conn, lead=lead, plan=plan, effects=svc.effects)
+    change_stage(work, lead, plan)
     if isinstance(request, Assign):
         return replies.reply(f"{who} is accepted and assigned to {user_mention(request.user_id)}.")
     return replies.reply(f"{who} is now {target.value}: {mrkdwn(reason, 300)}.")
-
-
-def _reassign(conn: Connection, lead: RowMapping, owner_id: str, now: datetime) -> None:
-    """Hand an SQL to someone else: not a stage change, but checked against concurrent edits."""
-    result = conn.execute(
-        update(_lead)
-        .where(_lead.c.id == lead["id"], _lead.c.version == lead["version"])
-        .values(owner_id=owner_id, updated_at=now, version=_lead.c.version + 1)
-    )
-    if result.rowcount != 1:
-        raise StaleLead(
-            lead["id"], stage=lead["stage"], owner_id=lead["owner_id"], version=lead["version"]
-        )

@@ -18,8 +18,7 @@ whoever watches urgent leads can act at once; a decision updates both.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PositiveInt, model_validator
 
@@ -44,6 +43,17 @@ GroupId = Annotated[str, _matching(_GROUP_ID, "user group", "S0123ABCD")]
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class RoutedLead(Protocol):
+    """What routing reads of a lead (a ``storage.rows.LeadRow`` has it)."""
+
+    @property
+    def country(self) -> str | None: ...
+    @property
+    def source(self) -> str | None: ...
+    @property
+    def company_size(self) -> int | None: ...
 
 
 class Route(_Model):
@@ -71,14 +81,14 @@ class Route(_Model):
             raise ValueError("min_company_size must be below max_company_size")
         return self
 
-    def matches(self, lead: Mapping[str, Any]) -> bool:
-        """Whether ``lead`` (a lead row) meets every criterion; missing values never match."""
-        size = lead.get("company_size")
-        if self.countries is not None and (lead.get("country") or "").upper() not in {
+    def matches(self, lead: RoutedLead) -> bool:
+        """Whether ``lead`` meets every criterion; missing values never match."""
+        size = lead.company_size
+        if self.countries is not None and (lead.country or "").upper() not in {
             c.upper() for c in self.countries
         }:
             return False
-        if self.sources is not None and (lead.get("source") or "").casefold() not in {
+        if self.sources is not None and (lead.source or "").casefold() not in {
             s.casefold() for s in self.sources
         }:
             return False
@@ -140,7 +150,7 @@ class SlackConfig(_Model):
     admins: list[UserId] = Field(default_factory=list)
     sla: Sla = Field(default_factory=Sla)
 
-    def route_for(self, lead: Mapping[str, Any]) -> SlackRoute:
+    def route_for(self, lead: RoutedLead) -> SlackRoute:
         """The first matching route's channel and mention, else the default ones."""
         for route in self.routes:
             if route.matches(lead):

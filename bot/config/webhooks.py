@@ -28,7 +28,7 @@ EventType = Literal[
     "lead.reopened",
     "lead.erased",
 ]
-EVENT_TYPES: tuple[str, ...] = get_args(EventType)
+EVENT_TYPES: tuple[EventType, ...] = get_args(EventType)
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
 _MIN_KEY_BYTES = 24

@@ -102,4 +102,5 @@ def _line_of(node: yaml.Node, loc: tuple[Any, ...]) -> int:
         if child is None:
             break
         node = child
-    return node.start_mark.line + 1
+    line: int = node.start_mark.line
+    return line + 1

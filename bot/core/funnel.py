@@ -26,18 +26,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy.engine import Connection
-
-from storage.models import Stage
-from storage.reporting import (
-    MoveCount,
-    NewLeads,
-    Queue,
-    median_stays,
-    move_counts,
-    new_leads_between,
-    sales_queue,
-)
+from storage.enums import Stage
+from storage.rows import MoveCount, NewLeads, Queue
 
 _REJECTED = {Stage.RECYCLED.value, Stage.DISQUALIFIED.value}
 NO_NAME = "(none)"
@@ -181,29 +171,6 @@ def build_funnel(
     funnel.sources = _ranked(sources)
     funnel.campaigns = _ranked(campaigns)
     return funnel
-
-
-def read_funnel(
-    conn: Connection, start: datetime, end: datetime, *, now: datetime, sla: SlaPolicy
-) -> Funnel:
-    """The funnel of ``[start, end)``, with the sales queue as it stands at ``now``."""
-    normal, hot = sla.reminder_after(False), sla.reminder_after(True)
-    moves = move_counts(conn, start, end, sla_seconds=normal * 60, hot_sla_seconds=hot * 60)
-    exits: Counter[str] = Counter()
-    for move in moves:
-        exits[move.from_stage] += move.count
-    return build_funnel(
-        start,
-        end,
-        moves=moves,
-        stays=median_stays(conn, start, end, exits),
-        new_leads=new_leads_between(conn, start, end),
-        queue=sales_queue(
-            conn,
-            waited_since=now - timedelta(minutes=normal),
-            hot_waited_since=now - timedelta(minutes=hot),
-        ),
-    )
 
 
 def _entry(table: dict[str, Breakdown], name: str | None) -> Breakdown:

@@ -22,7 +22,7 @@ disqualify entries are shown but not judged.
 Outcomes: ``accepted`` counts every decided lead; ``won`` leaves out accepted
 leads whose deal is still open, whose result is not known yet.
 
-Pure: the leads come from ``storage.insight_queries``.
+Pure: the leads come from ``storage.insight_queries`` (``bot.history.insights`` reads them).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
 
-from storage.insight_queries import DecidedLead
+from storage.rows import DecidedLead
 
 Outcome = Literal["accepted", "won"]
 #: the normal quantile for a two-sided 95 % interval

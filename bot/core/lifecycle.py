@@ -27,7 +27,7 @@ from typing import Any, Protocol
 
 from bot.config.rules import ScoringRules
 from bot.core.scoring import Score
-from storage.models import Stage
+from storage.enums import Stage
 
 
 class ActorKind(StrEnum):

@@ -32,6 +32,7 @@ from bot.core.conditions import (
     profile_test,
     properties_test,
 )
+from storage.rows import LeadRow
 
 _DAY = 86_400.0
 
@@ -47,7 +48,7 @@ class ActivityRecord:
     properties: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> ActivityRecord:
+    def from_row(cls, row: Mapping[Any, Any]) -> ActivityRecord:
         """From a stored activity (``type``, ``occurred_at``, ``properties``)."""
         return cls(row["type"], row["occurred_at"], row["properties"] or {})
 
@@ -111,6 +112,7 @@ def _fit_value(rule: FitRule) -> tuple[str, Getter, Predicate]:
     whether all its conditions hold, so the scoring loop treats both alike.
     """
     if rule.all_ is None:
+        assert rule.field is not None  # the model requires it without ``all``
         return rule.field, field_getter(rule.field), predicate(rule)
     return f"all:{id(rule)}", profile_test(rule.conditions), bool
 
@@ -140,15 +142,17 @@ def _compile(rules: ScoringRules) -> _Compiled:
         for r in rules.disqualify
     )
     by_type: dict[str, tuple[list[_EngagementStep], list[_HotStep]]] = {}
-    for i, rule in enumerate(rules.engagement):
-        steps = by_type.setdefault(rule.type, ([], []))[0]
-        inverse_half_life = 1 / (rule.half_life_days * _DAY) if rule.half_life_days else 0.0
-        expiry = rule.expires_after_days * _DAY if rule.expires_after_days else math.inf
-        steps.append((i, rule.points, inverse_half_life, expiry, properties_test(rule.where)))
+    for i, engaged in enumerate(rules.engagement):
+        inverse_half_life = 1 / (engaged.half_life_days * _DAY) if engaged.half_life_days else 0.0
+        expiry = engaged.expires_after_days * _DAY if engaged.expires_after_days else math.inf
+        by_type.setdefault(engaged.type, ([], []))[0].append(
+            (i, engaged.points, inverse_half_life, expiry, properties_test(engaged.where))
+        )
     for i, hot in enumerate(rules.hot):
         for kind in hot.types:
-            steps = by_type.setdefault(kind, ([], []))[1]
-            steps.append((i, hot.within_days * _DAY, properties_test(hot.where)))
+            by_type.setdefault(kind, ([], []))[1].append(
+                (i, hot.within_days * _DAY, properties_test(hot.where))
+            )
     return _Compiled(
         getters=tuple(getters),
         fit=tuple(fit),
@@ -243,3 +247,16 @@ def score_lead(
 def _detail(rule: _Engagement, count: int, raw: float) -> str:
     faded = ", faded with age" if raw < count * rule.points else ""
     return f"{count}× {rule.type}{faded}{rule.capped_note if raw > rule.cap else ''}"
+
+
+def explain(
+    lead: LeadRow, activities: Sequence[Mapping[Any, Any]], rules: ScoringRules, now: datetime
+) -> Score:
+    """A stored lead's score recomputed rule by rule, at the time it was last scored.
+
+    Scoring at ``scored_at`` (not ``now``) reproduces the stored numbers, so
+    an explanation never disagrees with the card it explains; a lead never
+    scored is explained as of ``now``.
+    """
+    records = [ActivityRecord.from_row(row) for row in activities]
+    return score_lead(lead.as_dict(), records, rules, lead.scored_at or now)

@@ -27,10 +27,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.engine import Connection, Engine
 
-from bot.config.settings import Settings
+from bot.delivery.doorbell import Doorbell
 from bot.delivery.pacing import Pacer
 from bot.delivery.policy import (
     Delivered,
@@ -41,9 +40,8 @@ from bot.delivery.policy import (
     RetryPolicy,
     Waiting,
 )
-from bot.slack.sender import SlackSender, slack_client
 from storage import outbox
-from storage.models import utcnow
+from storage.clock import utc_now
 from storage.outbox import OutboxItem
 
 log = logging.getLogger(__name__)
@@ -96,7 +94,8 @@ class OutboxWorker:
         engine: Engine,
         *,
         senders: Mapping[str, Sender],
-        clock: Callable[[], datetime] = utcnow,
+        clock: Callable[[], datetime] = utc_now,
+        doorbell: Doorbell | None = None,
         instance_id: str | None = None,
         config: DeliveryConfig | None = None,
         rng: random.Random | None = None,
@@ -104,6 +103,8 @@ class OutboxWorker:
         self._engine = engine
         self._senders = dict(senders)
         self._clock = clock
+        self._doorbell = doorbell
+        self._stop_listening: Callable[[], None] | None = None
         self.instance_id = instance_id or uuid.uuid4().hex[:8]
         self.config = config or DeliveryConfig()
         self._rng = rng or random.Random()
@@ -122,12 +123,17 @@ class OutboxWorker:
         self._loop = asyncio.get_running_loop()
         self._wake, self._stopping = asyncio.Event(), asyncio.Event()
         self._main = asyncio.create_task(self._run(), name=f"outbox-{self.instance_id}")
+        if self._doorbell is not None:
+            self._stop_listening = self._doorbell.listen(self.notify)
         log.info("outbox worker %s started", self.instance_id)
 
     async def stop(self) -> None:
         """Finish the calls under way; rows not started yet go back to the table."""
         if self._main is None:
             return
+        if self._stop_listening is not None:
+            self._stop_listening()
+            self._stop_listening = None
         self._stopping.set()
         self._wake.set()
         await self._main
@@ -137,7 +143,7 @@ class OutboxWorker:
         log.info("outbox worker %s stopped", self.instance_id)
 
     def notify(self) -> None:
-        """Look for due rows now; safe to call from any thread, e.g. after a commit."""
+        """Look for due rows now; safe to call from any thread (the doorbell calls it)."""
         loop = self._loop
         if loop is not None and not loop.is_closed():
             loop.call_soon_threadsafe(self._wake.set)
@@ -313,18 +319,3 @@ class OutboxWorker:
             log.warning("outbox item %s to %s is dead: %s", item.id, item.target, error)
         else:
             log.info("outbox item %s failed (%s); retry at %s", item.id, error, retry_at)
-
-
-def create_worker(
-    settings: Settings,
-    engine: Engine,
-    *,
-    client: AsyncWebClient | None = None,
-    config: DeliveryConfig | None = None,
-    instance_id: str | None = None,
-) -> OutboxWorker:
-    """The worker the app runs: Slack rows through ``client`` (default: from ``settings``)."""
-    sender = SlackSender(client or slack_client(settings), engine)
-    return OutboxWorker(
-        engine, senders={outbox.SLACK: sender}, config=config, instance_id=instance_id
-    )

@@ -56,7 +56,12 @@ def _lead(
     email: str, name: str, title: str, company: str | None, country: str, **more: Any
 ) -> dict[str, Any]:
     first, last = name.split(" ", 1)
-    profile = {"email": email, "first_name": first, "last_name": last, "job_title": title}
+    profile: dict[str, Any] = {
+        "email": email,
+        "first_name": first,
+        "last_name": last,
+        "job_title": title,
+    }
     profile |= {"company": company, "country": country, **more}
     return {k: v for k, v in profile.items() if v is not None}
 

@@ -12,23 +12,27 @@ import asyncio
 import logging
 import os
 import socket
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 
 from bot.config.digests import DigestSchedule
 from bot.config.rules import LeadbotConfig
-from bot.core.funnel import Funnel, read_funnel
+from bot.core.funnel import Funnel
 from bot.digests.message import DigestData, LeadLine, digest_message
-from bot.digests.schedule import Period, already_sent, claim_and_enqueue, latest_period
+from bot.digests.numbers import read_funnel
+from bot.digests.schedule import Period, claim_and_enqueue, latest_period
+from bot.history.insights import top_insights
+from bot.leads.unit_of_work import UnitOfWork
 from bot.slack.blocks import OutgoingMessage
+from storage import digest_runs
 from storage.reporting import handoff_messages, new_mqls_between, pending_leads
+from storage.rows import LeadRow
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +46,10 @@ class DigestRows:
 
     funnel: Funnel
     previous: Funnel | None
-    new_mqls: Sequence[Mapping[str, Any]]
-    pending: Sequence[Mapping[str, Any]]
+    new_mqls: Sequence[LeadRow]
+    pending: Sequence[LeadRow]
     handoffs: Handoffs
+    insights: Sequence[str] = ()
 
 
 def claimant() -> str:
@@ -57,14 +62,15 @@ def read_digest(
 ) -> DigestRows:
     sla = config.slack.sla
     funnel = read_funnel(conn, period.start, period.end, now=now, sla=sla)
-    previous = None
+    previous, insights = None, []
     if schedule.edition == "weekly":
         before = period.start - (period.end - period.start)
         previous = read_funnel(conn, before, period.start, now=now, sla=sla)
+        insights = top_insights(conn, period.end)
     mqls = new_mqls_between(conn, period.start, period.end, limit=schedule.top)
     pending = pending_leads(conn, limit=schedule.top, oldest_first=True)
-    handoffs = handoff_messages(conn, [row["id"] for row in pending])
-    return DigestRows(funnel, previous, mqls, pending, handoffs)
+    handoffs = handoff_messages(conn, [row.id for row in pending])
+    return DigestRows(funnel, previous, mqls, pending, handoffs, insights)
 
 
 def build_message(
@@ -83,11 +89,10 @@ def build_message(
         zone=config.digests.zone_of(schedule),
         funnel=rows.funnel,
         previous=rows.previous,
-        new_mqls=[LeadLine.from_row(r, since="mql_at") for r in rows.new_mqls],
-        oldest_pending=[
-            LeadLine.from_row(r, since="mql_at", url=links.get(r["id"])) for r in rows.pending
-        ],
+        new_mqls=[LeadLine.of(r, since=r.mql_at) for r in rows.new_mqls],
+        oldest_pending=[LeadLine.of(r, since=r.mql_at, url=links.get(r.id)) for r in rows.pending],
         top=schedule.top,
+        insights=rows.insights,
     )
     return digest_message(data, now)
 
@@ -111,18 +116,17 @@ async def permalinks(client: AsyncWebClient | None, handoffs: Handoffs) -> dict[
 
 
 async def compose(
-    engine: Engine,
+    work: UnitOfWork,
     config: LeadbotConfig,
     schedule: DigestSchedule,
     period: Period,
-    *,
     client: AsyncWebClient | None,
     now: datetime,
 ) -> OutgoingMessage:
     """The digest for ``period``, read off the event loop, with links to the cards."""
 
     def read() -> DigestRows:
-        with engine.connect() as conn:
+        with work.read() as conn:
             return read_digest(conn, config, schedule, period, now)
 
     rows = await asyncio.to_thread(read)
@@ -131,13 +135,11 @@ async def compose(
 
 
 async def send_latest(
-    engine: Engine,
+    work: UnitOfWork,
     config: LeadbotConfig,
     schedule: DigestSchedule,
-    *,
     client: AsyncWebClient | None,
     now: datetime,
-    wake: Sequence[Callable[[], None]] = (),
 ) -> Period | None:
     """Send the digest of the latest period due at ``now`` unless someone already did.
 
@@ -148,25 +150,24 @@ async def send_latest(
     period = latest_period(config.digests, schedule, now)
 
     def taken() -> bool:
-        with engine.connect() as conn:
-            return already_sent(conn, schedule.channel, period)
+        with work.read() as conn:
+            return digest_runs.already_claimed(conn, schedule.channel, period.key)
+
+    def claim(message: OutgoingMessage) -> bool:
+        with work.begin() as tx:
+            return claim_and_enqueue(
+                tx,
+                channel=schedule.channel,
+                period=period,
+                message=message,
+                claimed_by=claimant(),
+                now=now,
+            )
 
     if await asyncio.to_thread(taken):
         return None
-    message = await compose(engine, config, schedule, period, client=client, now=now)
-    sent = await asyncio.to_thread(
-        lambda: claim_and_enqueue(
-            engine,
-            channel=schedule.channel,
-            period=period,
-            message=message,
-            claimed_by=claimant(),
-            now=now,
-        )
-    )
-    if not sent:
+    message = await compose(work, config, schedule, period, client, now)
+    if not await asyncio.to_thread(claim, message):
         return None
-    for hook in wake:
-        hook()
     log.info("digest queued", extra={"channel": schedule.channel, "period": period.key})
     return period

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import (
@@ -23,17 +22,16 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.core.funnel import Breakdown, Funnel
-from bot.slack.blocks import OutgoingMessage
+from bot.slack.blocks import OutgoingMessage, message
 from bot.slack.text import (
     HEADER_TEXT_MAX,
-    MESSAGE_TEXT_MAX,
     SECTION_TEXT_MAX,
-    fit_blocks,
     link,
     mrkdwn,
     plain,
     truncate,
 )
+from storage.rows import LeadRow
 
 
 @dataclass(frozen=True)
@@ -48,9 +46,10 @@ class LeadLine:
     link: str | None = None
 
     @classmethod
-    def from_row(cls, row: Mapping[str, Any], *, since: str, url: str | None = None) -> LeadLine:
-        full = " ".join(p for p in (row["first_name"], row["last_name"]) if p)
-        return cls(full or row["email"], row["company"], row["score"], row["hot"], row[since], url)
+    def of(cls, lead: LeadRow, *, since: datetime | None, url: str | None = None) -> LeadLine:
+        """``lead`` in a list, waiting ``since`` (when it qualified, was decided, arrived)."""
+        full = " ".join(p for p in (lead.first_name, lead.last_name) if p)
+        return cls(full or lead.email, lead.company, lead.score, lead.hot, since, url)
 
     def render(self, now: datetime) -> str:
         company = f" ({self.company})" if self.company else ""
@@ -73,6 +72,8 @@ class DigestData:
     #: the period before, for week-over-week changes (weekly edition)
     previous: Funnel | None = None
     top: int = 5
+    #: what sales' decisions say about the scoring criteria (weekly edition)
+    insights: Sequence[str] = ()
 
 
 def pct(value: float | None) -> str:
@@ -203,14 +204,16 @@ def digest_message(data: DigestData, now: datetime) -> OutgoingMessage:
     ]
     if weekly:
         blocks.append(context_block(closed_loop_line(funnel)))
+        if data.insights:
+            lines = [f"• {mrkdwn(line, 500)}" for line in data.insights]
+            blocks.append(
+                SectionBlock(text=bullet_list("What sales' decisions say", lines, len(lines), top))
+            )
     text = (
         f"{title}: {funnel.leads} new leads, {funnel.mqls} new MQLs, "
         f"{funnel.accepted} accepted, {funnel.rejected} rejected, {funnel.pending} pending"
     )
-    return OutgoingMessage(
-        text=truncate(text, MESSAGE_TEXT_MAX),
-        blocks=fit_blocks([b.to_dict() for b in blocks]),
-    )
+    return message(text, blocks)
 
 
 def closed_loop_line(funnel: Funnel) -> str:

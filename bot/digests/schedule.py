@@ -18,16 +18,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import exists, select
-from sqlalchemy.engine import Connection, Engine
-
 from bot.config.digests import WEEKDAYS, DigestSchedule, DigestsConfig
+from bot.leads.unit_of_work import Work
 from bot.slack.blocks import OutgoingMessage
-from storage.dialect import insert_for
-from storage.models import DigestRun
+from storage import digest_runs
 from storage.outbox import enqueue_slack
 
-_run = DigestRun.__table__  # type: ignore[attr-defined]
 #: a schedule runs at least once a week, so a fortnight always holds two runs
 _LOOKBACK_DAYS = 15
 DIGEST_PURPOSE = "digest"
@@ -68,12 +64,6 @@ def latest_period(config: DigestsConfig, schedule: DigestSchedule, now: datetime
     return Period(schedule.edition, start, end, f"{schedule.edition}:{day.isoformat()}")
 
 
-def next_run(config: DigestsConfig, schedule: DigestSchedule, now: datetime) -> datetime:
-    """The first scheduled instant after ``now`` (UTC), for ``leadbot schedule list``."""
-    probe = now + timedelta(days=8)
-    return min(fire for _, fire in _runs_before(schedule, config, probe) if fire > now)
-
-
 def cron_fields(schedule: DigestSchedule) -> dict[str, str | int]:
     """The APScheduler cron fields of a schedule (its zone is passed separately)."""
     clock = schedule.time_of_day
@@ -88,13 +78,8 @@ def dedupe_key(channel: str, period: Period) -> str:
     return f"digest:{channel}:{period.key}"
 
 
-def already_sent(conn: Connection, channel: str, period: Period) -> bool:
-    query = select(exists().where(_run.c.channel == channel, _run.c.period == period.key))
-    return bool(conn.execute(query).scalar())
-
-
 def claim_and_enqueue(
-    engine: Engine,
+    work: Work,
     *,
     channel: str,
     period: Period,
@@ -104,25 +89,16 @@ def claim_and_enqueue(
 ) -> bool:
     """Claim ``(channel, period)`` and queue the digest in one transaction.
 
-    Returns ``False`` when another instance or an earlier run claimed it; on
-    PostgreSQL a concurrent claimer waits on the unique index until the
-    winner commits, then finds the row taken.
+    Returns ``False`` when another instance or an earlier run claimed it.
     """
-    with engine.begin() as conn:
-        claimed = conn.execute(
-            insert_for(conn, _run)
-            .values(channel=channel, period=period.key, claimed_at=now, claimed_by=claimed_by)
-            .on_conflict_do_nothing(index_elements=["channel", "period"])
-            .returning(_run.c.id)
-        ).first()
-        if claimed is None:
-            return False
-        enqueue_slack(
-            conn,
-            dedupe_key=dedupe_key(channel, period),
-            target=channel,
-            method="chat.postMessage",
-            args={"channel": channel, **message.as_kwargs()},
-            purpose=DIGEST_PURPOSE,
-        )
+    if not digest_runs.claim(work.conn, channel=channel, period=period.key, at=now, by=claimed_by):
+        return False
+    enqueue_slack(
+        work.conn,
+        dedupe_key=dedupe_key(channel, period),
+        target=channel,
+        method="chat.postMessage",
+        args={"channel": channel, **message.as_kwargs()},
+        purpose=DIGEST_PURPOSE,
+    )
     return True

@@ -163,7 +163,8 @@ def render(current: LeadbotConfig, fit: list[FitRule], disqualify: list[Any], mq
     }
     scoring["fit"] = [_rule_dict(r) for r in fit]
     scoring["disqualify"] = [_rule_dict(r) for r in disqualify]
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    text: str = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    return text
 
 
 def _rule_dict(rule: Any) -> dict[str, Any]:

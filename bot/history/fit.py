@@ -94,7 +94,8 @@ def _cell_columns(matrix: np.ndarray, cells: Sequence[Cell]) -> np.ndarray:
     if not cells:
         return np.zeros((len(matrix), 0))
     first, second = zip(*cells, strict=True)
-    return matrix[:, list(first)] * matrix[:, list(second)]
+    product: np.ndarray = matrix[:, list(first)] * matrix[:, list(second)]
+    return product
 
 
 def _model(strength: float) -> Any:

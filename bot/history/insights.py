@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection
 
 from bot.core.insights import MIN_LEADS, CriterionInsight, InsightReport, Outcome, analyse
 from storage.insight_queries import decided_leads
@@ -14,7 +14,7 @@ DEFAULT_WINDOW = timedelta(days=90)
 
 
 def load_insights(
-    engine: Engine,
+    conn: Connection,
     *,
     now: datetime,
     outcome: Outcome = "accepted",
@@ -22,15 +22,14 @@ def load_insights(
     min_leads: int = MIN_LEADS,
 ) -> InsightReport:
     """Insights from leads decided in the ``window`` before ``now`` (all of them when None)."""
-    with engine.connect() as conn:
-        leads = decided_leads(conn, since=None if window is None else now - window)
+    leads = decided_leads(conn, since=None if window is None else now - window)
     return analyse(leads, outcome, min_leads=min_leads)
 
 
 def top_insights(
-    engine: Engine, now: datetime, n: int = 3, *, outcome: Outcome = "accepted"
+    conn: Connection, now: datetime, n: int = 3, *, outcome: Outcome = "accepted"
 ) -> list[str]:
     """Up to ``n`` one-sentence findings for a digest, strongest first; empty without evidence."""
-    report = load_insights(engine, now=now, outcome=outcome)
+    report = load_insights(conn, now=now, outcome=outcome)
     found: list[CriterionInsight] = report.top(n)
     return [insight.summary(outcome, report.base) for insight in found]

@@ -20,17 +20,16 @@ import queue
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
-
-from sqlalchemy.engine import Connection, Engine
 
 from bot.core.lifecycle import Actor, ActorKind, IllegalTransition, NotAllowed, plan_transition
 from bot.leads.events import InboundEvent, OutcomeIn
-from bot.leads.qualify import Qualifier
-from bot.leads.stage_change import change_stage
+from bot.leads.qualify import Qualifier, change_stage, rescored
+from bot.leads.unit_of_work import UnitOfWork, Work
 from storage import event_store
 from storage.event_store import PROFILE_COLUMNS, SCORE_COLUMNS
+from storage.rows import LeadRow
 from storage.transitions import StaleLead
 
 log = logging.getLogger(__name__)
@@ -78,17 +77,17 @@ class Batch:
     """One group-commit batch being applied: the leads it touches and what it stored."""
 
     def __init__(
-        self, conn: Connection, items: Sequence[tuple[str, InboundEvent]], now: datetime
+        self, work: Work, items: Sequence[tuple[str, InboundEvent]], now: datetime
     ) -> None:
-        self.conn, self.now = conn, now
+        self.work, self.conn, self.now = work, work.conn, now
         creators = [e.profile.email for _, e in items if e.outcome is None]
-        self.leads: dict[str, Mapping[str, Any]] = dict(
-            event_store.upsert_leads(conn, list(dict.fromkeys(creators)), now)
+        self.leads: dict[str, Mapping[Any, Any]] = dict(
+            event_store.upsert_leads(self.conn, list(dict.fromkeys(creators)), now)
         )
         outcome_only = {e.profile.email for _, e in items if e.outcome is not None} - set(
             self.leads
         )
-        self.leads.update(event_store.leads_by_email(conn, outcome_only))
+        self.leads.update(event_store.leads_by_email(self.conn, outcome_only))
 
     def lead_id(self, event: InboundEvent) -> int | None:
         lead = self.leads.get(event.profile.email)
@@ -96,7 +95,7 @@ class Batch:
 
 
 def apply_batch(
-    conn: Connection,
+    work: Work,
     items: Sequence[tuple[str, InboundEvent]],
     now: datetime,
     qualifier: Qualifier,
@@ -108,7 +107,8 @@ def apply_batch(
     batch changed are re-scored once, after all their new activities, and moved
     to the stage their score implies. Outcomes then move SQLs to won or lost.
     """
-    batch = Batch(conn, items, now)
+    conn = work.conn
+    batch = Batch(work, items, now)
     first: dict[tuple[str, str], int] = {}
     for index, (source, event) in enumerate(items):
         first.setdefault((source, event.external_id), index)
@@ -155,19 +155,21 @@ def _update_leads(batch: Batch, events: Sequence[InboundEvent], qualifier: Quali
         return
     ids = {email: batch.leads[email]["id"] for email in profiles}
     activities = event_store.activities_for(batch.conn, ids.values())
-    changed_profiles, scores, rescored = [], [], {}
+    changed_profiles, scores, rescored_leads = [], [], {}
     for email, profile in profiles.items():
         stored = batch.leads[email]
         if any(stored[c] != profile[c] for c in PROFILE_COLUMNS):
             changed_profiles.append({"lead_id": ids[email], "updated_at": batch.now, **profile})
         result = qualifier.rescore({**stored, **profile}, activities[ids[email]], batch.now)
         scores.append({"lead_id": ids[email], **result.columns})
-        rescored[email] = ({**stored, **profile, **result.columns}, result.score)
+        rescored_leads[email] = ({**stored, **profile, **result.columns}, result.score)
     event_store.update_leads(batch.conn, (*PROFILE_COLUMNS, "updated_at"), changed_profiles)
     event_store.update_leads(batch.conn, SCORE_COLUMNS, scores)
-    for email, (lead, score) in rescored.items():
-        moved = qualifier.requalify(batch.conn, lead, score, batch.now)
-        batch.leads[email] = moved if moved is not None else lead
+    for email, (lead, score) in rescored_leads.items():
+        moved = qualifier.requalify(batch.work, lead, score, batch.now)
+        if moved is None:
+            rescored(batch.work, batch.leads[email], lead, batch.now)
+        batch.leads[email] = moved.as_dict() if moved is not None else lead
 
 
 def _apply_outcome(
@@ -191,9 +193,8 @@ def _apply_outcome(
                 lead["stage"], outcome.result, actor, outcome.reason, now=batch.now
             )
             plan = replace(plan, lead_changes={**plan.lead_changes, **_deal_columns(outcome)})
-            batch.leads[event.profile.email] = change_stage(
-                batch.conn, lead=lead, plan=plan, effects=qualifier.effects
-            )
+            moved = change_stage(batch.work, LeadRow.from_mapping(lead), plan)
+            batch.leads[event.profile.email] = moved.as_dict()
             return None
         except (IllegalTransition, NotAllowed, StaleLead) as exc:
             refusal = Refusal(409, "illegal_transition", str(exc))
@@ -261,19 +262,17 @@ class EventWriter:
 
     def __init__(
         self,
-        engine: Engine,
+        work: UnitOfWork,
         qualifier: Qualifier,
         *,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Callable[[], datetime],
         max_batch_events: int = 512,
-        after_commit: Sequence[Callable[[], None]] = (),
     ) -> None:
-        self._engine = engine
+        """Each batch is one transaction of ``work``: effects run in it, delivery wakes after."""
+        self._work = work
         self._qualifier = qualifier
         self._clock = clock
         self._max_batch_events = max_batch_events
-        #: called on the writer thread after each commit (e.g. wake the outbox worker)
-        self.after_commit = after_commit
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
 
@@ -320,8 +319,8 @@ class EventWriter:
     def _write(self, batch: list[_Submission]) -> None:
         items = [(submission.source, event) for submission in batch for event in submission.events]
         try:
-            with self._engine.begin() as conn:
-                results = apply_batch(conn, items, self._clock(), self._qualifier)
+            with self._work.begin() as work:
+                results = apply_batch(work, items, self._clock(), self._qualifier)
         except Exception as exc:
             if len(batch) > 1:
                 for submission in batch:  # isolate the culprit; the others still commit
@@ -330,8 +329,6 @@ class EventWriter:
             log.exception("event batch failed", extra={"source": batch[0].source})
             _resolve(batch[0], error=exc)
             return
-        for hook in self.after_commit:
-            hook()
         offset = 0
         for submission in batch:
             submission.results = results[offset : offset + len(submission.events)]

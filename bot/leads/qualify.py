@@ -1,26 +1,63 @@
-"""From fresh activity to score and stage: what ingest and re-scoring share.
+"""From fresh activity to score to stage: the one way a lead changes stage.
 
-``Qualifier.rescore`` computes a lead's score columns; ``Qualifier.requalify``
-applies the stage move the new score implies (MQL, automatic
-disqualification) through ``change_stage``, so a lead crossing the threshold
-becomes an MQL exactly once even when two instances race: the loser's
-optimistic version check fails and it leaves the lead as the winner set it.
+``Qualifier.rescore`` computes a lead's score columns; ``requalify`` applies
+the stage move the new score implies (MQL, automatic disqualification).
+``change_stage`` is how every move is stored — by ingest, Slack buttons,
+slash commands and the CLI alike — so every change gets the same effects
+(Slack cards, outbound webhooks) in the *same* transaction: either both are
+stored or neither (the transactional outbox).
+
+A lead crossing the threshold becomes an MQL exactly once even when two
+instances race: the lead's ``version`` is the optimistic-concurrency check,
+and the loser leaves the lead as the winner set it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.engine import Connection
-
 from bot.config.rules import ScoringRules
-from bot.core.lifecycle import plan_after_score
+from bot.core.lifecycle import TransitionPlan, plan_after_score
 from bot.core.scoring import ActivityRecord, Score, score_lead
-from bot.leads.stage_change import TransitionEffect, change_stage
-from storage.transitions import StaleLead
+from bot.leads.unit_of_work import Work
+from storage.enums import Stage
+from storage.rows import LeadRow
+from storage.transitions import StaleLead, apply_transition
+
+
+def change_stage(work: Work, lead: LeadRow, plan: TransitionPlan) -> LeadRow:
+    """Apply ``plan`` to ``lead`` and run the transition effects; returns the new row.
+
+    Raises ``storage.transitions.StaleLead`` when someone else changed the
+    lead since it was read (the caller tells the user who), ``UnknownLead``
+    when it is gone.
+    """
+    version = apply_transition(work.conn, lead_id=lead.id, expected_version=lead.version, plan=plan)
+    after = replace(lead, **plan.lead_changes, version=version, updated_at=plan.at)
+    for effect in work.effects.transition:
+        effect(work.conn, after, plan)
+    return after
+
+
+def rescored(
+    work: Work, before: Mapping[Any, Any], after: Mapping[Any, Any], now: datetime
+) -> None:
+    """Tell the features an undecided MQL's score or hotness changed (its cards follow)."""
+    if after["stage"] != Stage.MQL.value or not work.effects.rescore:
+        return
+    if (before["score"], before["hot"]) == (after["score"], after["hot"]):
+        return
+    old = LeadRow.from_mapping({**after, **_score_of(before)})
+    new = LeadRow.from_mapping(after)
+    for effect in work.effects.rescore:
+        effect(work.conn, old, new, now)
+
+
+def _score_of(lead: Mapping[Any, Any]) -> dict[str, Any]:
+    return {name: lead[name] for name in ("fit_score", "engagement_score", "score", "hot")}
 
 
 @dataclass(frozen=True)
@@ -29,13 +66,12 @@ class Rescored:
     columns: dict[str, Any]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Qualifier:
     rules: ScoringRules
-    effects: Sequence[TransitionEffect] = ()
 
     def rescore(
-        self, lead: Mapping[str, Any], activities: Sequence[Mapping[str, Any]], now: datetime
+        self, lead: Mapping[Any, Any], activities: Sequence[Mapping[Any, Any]], now: datetime
     ) -> Rescored:
         records = [ActivityRecord.from_row(a) for a in activities]
         score = score_lead(lead, records, self.rules, now)
@@ -52,8 +88,8 @@ class Qualifier:
         )
 
     def requalify(
-        self, conn: Connection, lead: Mapping[str, Any], score: Score, now: datetime
-    ) -> Mapping[str, Any] | None:
+        self, work: Work, lead: Mapping[Any, Any], score: Score, now: datetime
+    ) -> LeadRow | None:
         """Move the lead if its new score says so; the new lead row, or None if no move."""
         plan = plan_after_score(
             lead["stage"],
@@ -66,6 +102,6 @@ class Qualifier:
         if plan is None:
             return None
         try:
-            return change_stage(conn, lead=lead, plan=plan, effects=self.effects)
+            return change_stage(work, LeadRow.from_mapping(lead), plan)
         except StaleLead:
             return None  # someone moved the lead meanwhile; their decision stands

@@ -12,20 +12,16 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING
 
-from sqlalchemy.engine import Engine
-
-from bot.leads.qualify import Qualifier
+from bot.leads.qualify import Qualifier, rescored
+from bot.leads.unit_of_work import UnitOfWork
+from bot.runtime.clock import Clock
+from bot.runtime.schedule import Schedule
 from storage import event_store
 from storage.app_state import read_state, write_state
+from storage.enums import Stage
 from storage.event_store import SCORE_COLUMNS
-from storage.models import Stage
-
-if TYPE_CHECKING:
-    from bot.runtime.context import AppContext
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +31,13 @@ DECAY_SWEEP_SECONDS = 3600
 
 
 def rescore_all(
-    engine: Engine, qualifier: Qualifier, now: datetime, *, page_size: int = 500
+    work: UnitOfWork, qualifier: Qualifier, now: datetime, *, page_size: int = 500
 ) -> tuple[int, int]:
     """Recompute every in-play lead's score; returns (leads rescored, stage moves)."""
     after, count, moves = 0, 0, 0
     while True:
-        with engine.begin() as conn:
+        with work.begin() as tx:
+            conn = tx.conn
             leads = event_store.leads_page(conn, stages=IN_PLAY, after_id=after, limit=page_size)
             if not leads:
                 return count, moves
@@ -54,7 +51,10 @@ def rescore_all(
                 [{"lead_id": lead["id"], **result.columns} for lead, result in results],
             )
             for lead, result in results:
-                moved = qualifier.requalify(conn, {**lead, **result.columns}, result.score, now)
+                fresh = {**lead, **result.columns}
+                moved = qualifier.requalify(tx, fresh, result.score, now)
+                if moved is None:
+                    rescored(tx, lead, fresh, now)
                 moves += moved is not None
         count += len(leads)
         after = leads[-1]["id"]
@@ -64,29 +64,30 @@ def rules_fingerprint(qualifier: Qualifier) -> str:
     return hashlib.sha256(qualifier.rules.model_dump_json().encode()).hexdigest()
 
 
-def rescore_if_rules_changed(engine: Engine, qualifier: Qualifier, now: datetime) -> bool:
+def rescore_if_rules_changed(work: UnitOfWork, qualifier: Qualifier, now: datetime) -> bool:
     """Re-score everything when the rules differ from those the stored scores came from."""
     fingerprint = rules_fingerprint(qualifier)
-    with engine.begin() as conn:
+    with work.read() as conn:
         if read_state(conn, RULES_KEY) == fingerprint:
             return False
-    count, moves = rescore_all(engine, qualifier, now)
-    with engine.begin() as conn:
-        write_state(conn, RULES_KEY, fingerprint, now)
+    count, moves = rescore_all(work, qualifier, now)
+    with work.begin() as tx:
+        write_state(tx.conn, RULES_KEY, fingerprint, now)
     log.info("rules changed: leads re-scored", extra={"leads": count, "stage_moves": moves})
     return True
 
 
-def add_rescore_jobs(ctx: AppContext) -> None:
+def add_rescore_jobs(
+    schedule: Schedule, work: UnitOfWork, qualifier: Qualifier, clock: Clock
+) -> None:
     """At start-up, re-score if the rules changed; every hour, sweep for decay."""
-    clock: Callable[[], datetime] = ctx.clock
 
     async def on_start() -> None:
-        await asyncio.to_thread(rescore_if_rules_changed, ctx.engine, ctx.qualifier, clock())
+        await asyncio.to_thread(rescore_if_rules_changed, work, qualifier, clock())
 
     async def decay_sweep() -> None:
-        count, moves = await asyncio.to_thread(rescore_all, ctx.engine, ctx.qualifier, clock())
+        count, moves = await asyncio.to_thread(rescore_all, work, qualifier, clock())
         log.info("decay sweep done", extra={"leads": count, "stage_moves": moves})
 
-    ctx.schedule.once("rescore-if-rules-changed", on_start)
-    ctx.schedule.every("decay-sweep", DECAY_SWEEP_SECONDS, decay_sweep)
+    schedule.once("rescore-if-rules-changed", on_start)
+    schedule.every("decay-sweep", DECAY_SWEEP_SECONDS, decay_sweep)

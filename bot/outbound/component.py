@@ -10,22 +10,28 @@ backlog should take the other's room in memory.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import timedelta
 
 import httpx
 from standardwebhooks import Webhook
 
+from bot.config.rules import LeadbotConfig
 from bot.delivery.worker import DeliveryConfig, OutboxWorker
-from bot.leads.forget import ErasureEffect
-from bot.leads.stage_change import TransitionEffect
+from bot.leads.effects import Effects
 from bot.outbound.events import WEBHOOK, OutboundWebhooks, WebhookErasure
 from bot.outbound.sender import TIMEOUT, WebhookRetry, WebhookSender
 from bot.runtime.component import Component
-from bot.runtime.context import AppContext
+from bot.runtime.services import Services
 
 #: no up-front pacing (subscribers answer 429 when they need a pause)
 DELIVERY = DeliveryConfig(per_second=100, burst=100, retry=WebhookRetry(), poll_interval=1.0)
+
+
+def effects(config: LeadbotConfig) -> Effects:
+    """Stage changes become events for subscribers; an erasure cancels and tells them."""
+    subscribers = config.webhooks.subscribers
+    transition = (OutboundWebhooks(subscribers),) if subscribers else ()
+    return Effects(transition=transition, erasure=(WebhookErasure(subscribers),))
 
 
 class WebhooksComponent(Component):
@@ -33,42 +39,32 @@ class WebhooksComponent(Component):
 
     def __init__(
         self,
-        ctx: AppContext,
+        services: Services,
         *,
-        delivery: DeliveryConfig = DELIVERY,
+        delivery: DeliveryConfig | None = None,
         client: httpx.AsyncClient | None = None,
     ) -> None:
         """Reads every subscriber's secret now, so a missing one stops start-up.
 
         ``delivery`` (its ``retry`` above all) is what tests shorten.
         """
-        subscribers = ctx.config.webhooks.subscribers
+        delivery = delivery or DELIVERY
+        subscribers = services.config.webhooks.subscribers
         signers = {s.name: Webhook(s.signing_secret()) for s in subscribers}
         self._client = client or httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False)
         sender = WebhookSender(
             self._client,
-            ctx.engine,
+            services.engine,
             {s.name: s.url for s in subscribers},
             signers,
             give_up_after=timedelta(seconds=delivery.retry.total_wait()),
-            clock=ctx.clock,
         )
-        self._effect = OutboundWebhooks(subscribers)
-        self._erasure = WebhookErasure(subscribers)
-        self._has_subscribers = bool(subscribers)
         self.worker = OutboxWorker(
-            ctx.engine,
+            services.engine,
             senders={WEBHOOK: sender},
-            clock=ctx.clock,
+            doorbell=services.doorbell,
             config=delivery,
         )
-        ctx.after_commit.append(self.worker.notify)
-
-    def effects(self) -> Sequence[TransitionEffect]:
-        return (self._effect,) if self._has_subscribers else ()
-
-    def erasure_effects(self) -> Sequence[ErasureEffect]:
-        return (self._erasure,)
 
     async def start(self) -> None:
         """Runs even without subscribers, so rows of a removed one are dead-lettered."""
@@ -77,8 +73,3 @@ class WebhooksComponent(Component):
     async def stop(self) -> None:
         await self.worker.stop()
         await self._client.aclose()
-
-
-def webhooks_component(ctx: AppContext) -> Component:
-    """The factory ``bot.app.default_components`` lists."""
-    return WebhooksComponent(ctx)

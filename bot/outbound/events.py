@@ -31,7 +31,8 @@ from bot.config.webhooks import Subscriber
 from bot.core.lifecycle import TransitionPlan
 from bot.leads.forget import NOT_SENT
 from storage import outbox
-from storage.models import Stage
+from storage.enums import Stage
+from storage.rows import LeadRow
 
 #: ``Outbox.kind`` of outbound webhook deliveries
 WEBHOOK = "webhook"
@@ -57,34 +58,34 @@ def event_types(plan: TransitionPlan) -> list[str]:
     return [stage_event]
 
 
-def event_id(lead: Mapping[str, Any], event_type: str) -> str:
+def event_id(lead_id: int, version: int, event_type: str) -> str:
     """Stable per change: the lead's version only grows, one change at a time."""
-    return f"evt_{lead['id']}_{lead['version']}_{event_type.removeprefix('lead.')}"
+    return f"evt_{lead_id}_{version}_{event_type.removeprefix('lead.')}"
 
 
-def build_event(event_type: str, lead: Mapping[str, Any], plan: TransitionPlan) -> dict[str, Any]:
+def build_event(event_type: str, lead: LeadRow, plan: TransitionPlan) -> dict[str, Any]:
     """The JSON document a subscriber receives (docs/webhooks.md shows examples)."""
-    name = " ".join(part for part in (lead["first_name"], lead["last_name"]) if part) or None
+    name = " ".join(part for part in (lead.first_name, lead.last_name) if part) or None
     data: dict[str, Any] = {
-        "id": lead["id"],
-        "email": lead["email"],
+        "id": lead.id,
+        "email": lead.email,
         "name": name,
-        "company": lead["company"],
-        "stage": lead["stage"],
-        "score": lead["score"],
-        "fit": lead["fit_score"],
-        "engagement": lead["engagement_score"],
-        "reasons": [dict(reason) for reason in lead["score_reasons"]],
-        "owner": lead["owner_id"],
-        "source": lead["source"],
-        "campaign": lead["campaign"],
-        "version": lead["version"],
+        "company": lead.company,
+        "stage": lead.stage,
+        "score": lead.score,
+        "fit": lead.fit_score,
+        "engagement": lead.engagement_score,
+        "reasons": [dict(reason) for reason in lead.score_reasons],
+        "owner": lead.owner_id,
+        "source": lead.source,
+        "campaign": lead.campaign,
+        "version": lead.version,
     }
     if plan.to_stage is Stage.WON:
-        data.update(amount=lead["deal_amount"], currency=lead["deal_currency"])
+        data.update(amount=lead.deal_amount, currency=lead.deal_currency)
     return {
         "type": event_type,
-        "id": event_id(lead, event_type),
+        "id": event_id(lead.id, lead.version, event_type),
         "occurred_at": _iso(plan.at),
         "data": {
             "lead": data,
@@ -118,12 +119,12 @@ class OutboundWebhooks:
     def __init__(self, subscribers: Sequence[Subscriber]) -> None:
         self._subscribers = list(subscribers)
 
-    def __call__(self, conn: Connection, lead: Mapping[str, Any], plan: TransitionPlan) -> None:
+    def __call__(self, conn: Connection, lead: LeadRow, plan: TransitionPlan) -> None:
         for event_type in event_types(plan):
             event = build_event(event_type, lead, plan)
             for subscriber in self._subscribers:
                 if event_type in subscriber.events:
-                    queue_event(conn, subscriber.name, event, lead["id"])
+                    queue_event(conn, subscriber.name, event, lead.id)
 
 
 def queue_event(conn: Connection, subscriber: str, event: Mapping[str, Any], lead_id: int) -> None:
@@ -138,12 +139,12 @@ def queue_event(conn: Connection, subscriber: str, event: Mapping[str, Any], lea
     )
 
 
-def erasure_event(lead: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+def erasure_event(lead: LeadRow, now: datetime) -> dict[str, Any]:
     """``lead.erased``: the lead's id only; its id names the version the erasure gives the lead."""
-    erased = {"id": lead["id"], "version": lead["version"] + 1}
+    erased = {"id": lead.id, "version": lead.version + 1}
     return {
         "type": "lead.erased",
-        "id": event_id(erased, "lead.erased"),
+        "id": event_id(lead.id, lead.version + 1, "lead.erased"),
         "occurred_at": _iso(now),
         "data": {"lead": erased},
     }
@@ -155,12 +156,12 @@ class WebhookErasure:
     def __init__(self, subscribers: Sequence[Subscriber]) -> None:
         self._subscribers = list(subscribers)
 
-    def __call__(self, conn: Connection, lead: Mapping[str, Any], now: datetime) -> str | None:
-        cancelled = outbox.cancel_pending(conn, lead["id"], WEBHOOK, reason=NOT_SENT)
+    def __call__(self, conn: Connection, lead: LeadRow, now: datetime) -> str | None:
+        cancelled = outbox.cancel_pending(conn, lead.id, WEBHOOK, reason=NOT_SENT)
         event = erasure_event(lead, now)
         told = [s.name for s in self._subscribers if "lead.erased" in s.events]
         for name in told:
-            queue_event(conn, name, event, lead["id"])
+            queue_event(conn, name, event, lead.id)
         parts = [f"lead.erased goes to {', '.join(told)}"] if told else []
         if cancelled:
             events = "event" if cancelled == 1 else "events"

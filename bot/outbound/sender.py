@@ -37,7 +37,7 @@ from bot.delivery.policy import (
     Waiting,
     parse_retry_after,
 )
-from storage.models import utcnow
+from storage.clock import utc_now
 from storage.outbox import OutboxItem, earlier_undelivered
 
 #: waits after the 1st … 7th failed attempt (the Standard Webhooks / Svix schedule):
@@ -102,7 +102,7 @@ class WebhookSender:
         signers: Mapping[str, Webhook],
         *,
         give_up_after: timedelta,
-        clock: Callable[[], datetime] = utcnow,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         """``urls`` and ``signers`` by subscriber name; a row for a name missing there
         (a subscriber removed from the configuration) is dead-lettered.

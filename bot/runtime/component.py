@@ -1,8 +1,9 @@
-"""What a feature plugs into the running app: routes, effects, jobs, start and stop.
+"""What a feature plugs into the running app: routes, scheduled jobs, start and stop.
 
-``create_app`` builds each feature's component from the shared ``AppContext``
-and wires it in, so a feature (Slack handoff, sandbox, outbound webhooks,
-digests) lives in its own modules and touches the app only through this shape.
+A feature (Slack, digests, outbound webhooks, the sandbox) is built by
+``create_app`` from the finished, frozen ``Services``; it never sees another
+feature half-built. What a feature does *inside* lead transactions (its
+effects) is declared before any feature is built (``bot.leads.effects``).
 Override only what the feature needs.
 """
 
@@ -12,8 +13,6 @@ from collections.abc import Sequence
 
 from starlette.routing import BaseRoute
 
-from bot.leads.forget import ErasureEffect
-from bot.leads.stage_change import TransitionEffect
 from bot.runtime.schedule import Schedule
 
 
@@ -21,14 +20,6 @@ class Component:
     name = "component"
 
     def routes(self) -> Sequence[BaseRoute]:
-        return ()
-
-    def effects(self) -> Sequence[TransitionEffect]:
-        """Run in the transaction of every stage change, in component order."""
-        return ()
-
-    def erasure_effects(self) -> Sequence[ErasureEffect]:
-        """Run when an admin erases a lead's personal data, before it goes."""
         return ()
 
     def add_jobs(self, schedule: Schedule) -> None:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime, tzinfo
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
 
 from apscheduler.job import Job
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -22,6 +23,45 @@ from apscheduler.triggers.interval import IntervalTrigger
 log = logging.getLogger(__name__)
 
 JobFunction = Callable[[], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class ScheduledJob:
+    """A declared job as a person reads it: its name, when it runs, its next run."""
+
+    job: Job
+
+    @property
+    def name(self) -> str:
+        return str(self.job.name)
+
+    @property
+    def when(self) -> str:
+        trigger = self.job.trigger
+        if isinstance(trigger, IntervalTrigger):
+            return f"every {_seconds(trigger.interval.total_seconds())}"
+        if isinstance(trigger, CronTrigger):
+            fields = {f.name: str(f) for f in trigger.fields}
+            return (
+                f"at {int(fields['hour']):02d}:{int(fields['minute']):02d} "
+                f"on {fields['day_of_week']} ({trigger.timezone})"
+            )
+        return "once, at start-up"
+
+    def next_run(self, now: datetime) -> datetime | None:
+        """The first run after ``now``, or None for a job that only runs at start-up."""
+        if isinstance(self.job.trigger, DateTrigger):
+            return None
+        upcoming = self.job.trigger.get_next_fire_time(None, now)
+        return upcoming.astimezone(UTC) if upcoming else None
+
+
+def _seconds(total: float) -> str:
+    if total % 3600 == 0:
+        return f"{int(total // 3600)} h"
+    if total % 60 == 0:
+        return f"{int(total // 60)} min"
+    return f"{total:g} s"
 
 
 class Schedule:
@@ -59,8 +99,9 @@ class Schedule:
             replace_existing=True,
         )
 
-    def jobs(self) -> list[Job]:
-        return list(self._scheduler.get_jobs())
+    def jobs(self) -> list[ScheduledJob]:
+        """Every job declared, for ``leadbot schedule list``."""
+        return [ScheduledJob(job) for job in self._scheduler.get_jobs()]
 
     def start(self) -> None:
         self._scheduler.start()

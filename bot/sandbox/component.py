@@ -15,7 +15,7 @@ import httpx
 from starlette.routing import BaseRoute, Mount
 
 from bot.runtime.component import Component
-from bot.runtime.context import AppContext
+from bot.runtime.services import Services
 from bot.sandbox.interactions import Interactions
 from bot.sandbox.page import SandboxPage
 from bot.sandbox.web_api import create_app
@@ -32,14 +32,14 @@ def sandbox_url(base_url: str) -> str:
 class SandboxComponent(Component):
     name = "sandbox"
 
-    def __init__(self, ctx: AppContext, *, workspace: Workspace | None = None) -> None:
-        app_url = ctx.settings.base_url
+    def __init__(self, services: Services, *, workspace: Workspace | None = None) -> None:
+        app_url = services.settings.base_url
         self.workspace = workspace or Workspace.demo()
         self.web_api = create_app(self.workspace)
         self.client = httpx.AsyncClient(base_url=app_url)
         interactions = Interactions(
             self.workspace,
-            ctx.settings.effective_signing_secret(),
+            services.settings.effective_signing_secret(),
             response_base=f"{sandbox_url(app_url)}/response/",
         )
         self.page = SandboxPage(self.workspace, interactions, self.client)
@@ -50,8 +50,3 @@ class SandboxComponent(Component):
 
     async def stop(self) -> None:
         await self.client.aclose()
-
-
-def sandbox_component(ctx: AppContext) -> Component:
-    """The sandbox in sandbox mode; with a Slack token, a component that adds nothing."""
-    return SandboxComponent(ctx) if ctx.settings.sandbox else Component()

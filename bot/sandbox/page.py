@@ -183,7 +183,7 @@ class SandboxPage:
         except httpx.HTTPError as exc:
             log.warning("sandbox could not reach the app at %s: %s", self.client.base_url, exc)
             return {"ok": False, "error": "dispatch_failed"}, None
-        outcome = {
+        outcome: dict[str, Any] = {
             "ok": response.status_code == 200,
             "status": response.status_code,
             "ms": round((time.perf_counter() - started) * 1000),

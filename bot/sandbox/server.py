@@ -35,7 +35,8 @@ class FakeSlackServer(StartStop):
     @property
     def socket_mode(self) -> SocketModeHub:
         """Where Socket Mode apps connect, and how envelopes reach them."""
-        return self.app.state.web_api.socket_mode
+        hub: SocketModeHub = self.app.state.web_api.socket_mode
+        return hub
 
     @property
     def root_url(self) -> str:

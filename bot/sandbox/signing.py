@@ -50,7 +50,8 @@ def sign(
     """Sign ``body`` as Slack does; pass an old ``timestamp`` to test replay protection."""
     ts = str(int(time.time()) if timestamp is None else timestamp)
     signature = SignatureVerifier(signing_secret).generate_signature(timestamp=ts, body=body)
-    headers = {
+    assert signature is not None  # None only without a timestamp or a body
+    headers: dict[str, str] = {
         "Content-Type": content_type,
         "X-Slack-Request-Timestamp": ts,
         "X-Slack-Signature": signature,

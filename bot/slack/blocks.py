@@ -33,14 +33,15 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.slack.text import (
+    BLOCKS_PER_MESSAGE_MAX,
     BUTTON_VALUE_MAX,
+    ELLIPSIS,
     HEADER_TEXT_MAX,
     MESSAGE_TEXT_MAX,
     SECTION_FIELD_MAX,
     SECTION_TEXT_MAX,
     date_token,
     escape,
-    fit_blocks,
     group_mention,
     link,
     mrkdwn,
@@ -126,6 +127,39 @@ class RejectSubmission:
     message_ts: str | None
 
 
+def message(text: str, blocks: Sequence[Block]) -> OutgoingMessage:
+    """A message of ``blocks`` with its notification ``text``, within Slack's limits.
+
+    ``slack_sdk``'s models check the size of each block but nothing checks
+    the number of blocks; Slack refuses the whole message with
+    ``invalid_blocks`` when there are too many, so the surplus is replaced
+    by a line saying how many were left out.
+    """
+    return OutgoingMessage(truncate(text, MESSAGE_TEXT_MAX), _fit([b.to_dict() for b in blocks]))
+
+
+def text_message(text: str, blocks: Sequence[Block] = ()) -> OutgoingMessage:
+    """Ready-made mrkdwn ``text`` (callers escape what is untrusted), one section or ``blocks``."""
+    return message(text, list(blocks) or [SectionBlock(text=truncate(text, SECTION_TEXT_MAX))])
+
+
+def _fit(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if len(blocks) <= BLOCKS_PER_MESSAGE_MAX:
+        return blocks
+    kept = blocks[: BLOCKS_PER_MESSAGE_MAX - 1]
+    note = f"{ELLIPSIS} {len(blocks) - len(kept)} more not shown"
+    return [*kept, ContextBlock(elements=[MarkdownTextObject(text=note)]).to_dict()]
+
+
+def mentioning(original: OutgoingMessage, group_id: str | None) -> OutgoingMessage:
+    """``message`` with a user group mentioned, in the notification text and on top of it."""
+    mention = group_mention(group_id)
+    if not mention:
+        return original
+    line = ContextBlock(elements=[MarkdownTextObject(text=mention)]).to_dict()
+    return OutgoingMessage(f"{mention} {original.text}", _fit([line, *original.blocks]))
+
+
 def marketing_notice(card: LeadCard, now: datetime) -> OutgoingMessage:
     """Tells marketing a lead qualified and went to sales; nothing to click."""
     blocks = [
@@ -133,7 +167,7 @@ def marketing_notice(card: LeadCard, now: datetime) -> OutgoingMessage:
         *_details(card, now),
         _context(f"Handed to sales {_ago(card.mql_at, now)} · stage {escape(card.stage)}"),
     ]
-    return _message(f"New MQL: {_who(card)} — score {_num(card.score_total)}", blocks)
+    return message(f"New MQL: {_who(card)} — score {_num(card.score_total)}", blocks)
 
 
 def sales_handoff(card: LeadCard, now: datetime) -> OutgoingMessage:
@@ -152,7 +186,7 @@ def sales_handoff(card: LeadCard, now: datetime) -> OutgoingMessage:
         _context(f"MQL {_ago(card.mql_at, now)}"),
         buttons,
     ]
-    return _message(f"{_flame(card)}MQL for sales: {_who(card)} — accept or reject", blocks)
+    return message(f"{_flame(card)}MQL for sales: {_who(card)} — accept or reject", blocks)
 
 
 def decided_card(card: LeadCard, now: datetime) -> OutgoingMessage:
@@ -162,25 +196,25 @@ def decided_card(card: LeadCard, now: datetime) -> OutgoingMessage:
         *_details(card, now),
         _context(_outcome(card, now)),
     ]
-    return _message(f"{_who(card)}: {_outcome(card, now)}", blocks)
+    return message(f"{_who(card)}: {_outcome(card, now)}", blocks)
 
 
 def decision_reply(card: LeadCard, now: datetime) -> OutgoingMessage:
     """The thread reply that keeps a record of the decision under the card."""
-    return _message(_outcome(card, now), [SectionBlock(text=_outcome(card, now))])
+    return message(_outcome(card, now), [SectionBlock(text=_outcome(card, now))])
 
 
 def already_decided(card: LeadCard, now: datetime) -> OutgoingMessage:
     """The ephemeral answer to a click on a lead someone already decided."""
     text = f"Too late: {_who(card)} was already decided. {_outcome(card, now)}"
-    return _message(text, [SectionBlock(text=text)])
+    return text_message(text)
 
 
 def reminder_text(card: LeadCard, now: datetime, *, group_id: str | None = None) -> OutgoingMessage:
     """The threaded nudge when an MQL waits past its SLA."""
     waited = f"⏰ {_who(card)} has waited {_age(card.mql_at, now)} for a decision."
     text = " ".join(p for p in (group_mention(group_id), waited) if p)
-    return _message(text, [SectionBlock(text=text)])
+    return text_message(text)
 
 
 def escalation(
@@ -198,13 +232,13 @@ def escalation(
         link(permalink, "Open the card") if permalink else "",
     ]
     text = " ".join(p for p in parts if p)
-    return _message(text, [SectionBlock(text=text)])
+    return text_message(text)
 
 
 def erased_notice(lead_id: int, now: datetime) -> OutgoingMessage:
     """What replaces every message about a lead whose personal data was erased."""
     text = f"🗑 Lead {lead_id}: personal data erased on request, {date_token(now)}."
-    return _message(text, [SectionBlock(text=text)])
+    return text_message(text)
 
 
 def reject_modal(
@@ -261,12 +295,6 @@ def parse_reject_submission(view: Mapping[str, Any]) -> RejectSubmission:
         note=note or None,
         channel=metadata.get("channel"),
         message_ts=metadata.get("ts"),
-    )
-
-
-def _message(text: str, blocks: Sequence[Block]) -> OutgoingMessage:
-    return OutgoingMessage(
-        text=truncate(text, MESSAGE_TEXT_MAX), blocks=fit_blocks([b.to_dict() for b in blocks])
     )
 
 

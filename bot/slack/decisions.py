@@ -1,45 +1,32 @@
 """Accept and reject from Slack: the lead changes stage, or the person learns why not.
 
-Synchronous database work, run off the event loop by the Slack listeners
-(``SlackRuntime.run_db``). The move goes through ``change_stage`` with the
-version read in the same transaction, so of two simultaneous clicks exactly
-one lands; the other gets a private "already accepted by @X". Private
-answers are outbox rows like every other Slack call (``chat.postEphemeral``),
-keyed by the interaction's trigger id so a retried request answers once.
+Synchronous database work, run off the event loop by the listeners
+(``SlackRuntime.run_db``). Private answers are outbox rows like every other
+Slack call (``chat.postEphemeral``), keyed by the interaction's trigger id so
+a retried request answers once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 
-from bot.core.lifecycle import Actor, ActorKind, plan_transition
-from bot.leads.stage_change import TransitionEffect, change_stage
-from bot.slack.blocks import LeadCard, OutgoingMessage, already_decided
-from bot.slack.cards import build_card, load_lead
-from bot.slack.handoff import text_message
-from storage.models import Stage
+from bot.leads.decisions import Decision, Result, decide
+from bot.leads.unit_of_work import UnitOfWork
+from bot.slack.blocks import LeadCard, OutgoingMessage, already_decided, text_message
+from bot.slack.cards import build_card
+from storage.enums import Stage
+from storage.leads import load_lead
 from storage.outbox import enqueue_slack
-from storage.transitions import StaleLead
-
-#: the reject reason that sends a lead back to nurture; every other one disqualifies it
-RECYCLE_REASON = "not_ready"
+from storage.rows import LeadRow
 
 GONE_TEXT = "That lead no longer exists."
 REFUSAL_TEXT = (
     "Only the people set up as deciders may accept or reject leads. "
     "Ask a leadbot admin to add you (slack.deciders in the rules file)."
 )
-
-
-class Result(StrEnum):
-    DECIDED = "decided"
-    ALREADY_DECIDED = "already_decided"
-    GONE = "gone"
 
 
 @dataclass(frozen=True)
@@ -51,75 +38,36 @@ class Clicker:
     interaction_id: str
 
 
-def reject_target(reason: str) -> Stage:
-    return Stage.RECYCLED if reason == RECYCLE_REASON else Stage.DISQUALIFIED
-
-
-def decide(
-    engine: Engine,
-    clicker: Clicker,
-    *,
-    lead_id: int,
-    target: Stage,
-    now: datetime,
-    effects: Sequence[TransitionEffect],
-    reason: str | None = None,
-    note: str | None = None,
-    admin: bool = False,
-    after_commit: Sequence[Callable[[], None]] = (),
+def decide_from_slack(
+    uow: UnitOfWork, clicker: Clicker, decision: Decision, now: datetime
 ) -> Result:
-    """Move an MQL to ``target`` on behalf of ``clicker``, or tell them why it is too late."""
-    actor = Actor(ActorKind.SLACK, clicker.user_id, admin=admin)
-    try:
-        with engine.begin() as conn:
-            lead = load_lead(conn, lead_id)
-            if lead is None:
-                _tell(conn, clicker, text_message(GONE_TEXT))
-                result = Result.GONE
-            elif lead["stage"] != Stage.MQL.value:
-                _tell_already_decided(conn, clicker, lead_id, now)
-                result = Result.ALREADY_DECIDED
-            else:
-                plan = plan_transition(lead["stage"], target, actor, reason, note, now=now)
-                change_stage(conn, lead=lead, plan=plan, effects=effects)
-                result = Result.DECIDED
-    except StaleLead:  # someone decided between our read and our write
-        with engine.begin() as conn:
-            _tell_already_decided(conn, clicker, lead_id, now)
-        result = Result.ALREADY_DECIDED
-    _run(after_commit)
+    """Apply a click's decision, or tell the clicker privately that it is too late."""
+    with uow.begin() as work:
+        result, lead = decide(work, decision, now)
+        if result is not Result.DECIDED:
+            _tell_too_late(work.conn, clicker, lead, now)
     return result
 
 
 def card_to_reject(
-    engine: Engine,
-    clicker: Clicker,
-    *,
-    lead_id: int,
-    now: datetime,
-    after_commit: Sequence[Callable[[], None]] = (),
+    uow: UnitOfWork, clicker: Clicker, lead_id: int, now: datetime
 ) -> LeadCard | None:
     """The card for the reject modal, or ``None`` after telling ``clicker`` it is too late."""
-    with engine.begin() as conn:
-        lead = load_lead(conn, lead_id)
-        if lead is not None and lead["stage"] == Stage.MQL.value:
-            return build_card(conn, lead)
-        _tell_already_decided(conn, clicker, lead_id, now)
-    _run(after_commit)
+    with uow.begin() as work:
+        lead = load_lead(work.conn, lead_id)
+        if lead is not None and lead.stage == Stage.MQL.value:
+            return build_card(work.conn, lead)
+        _tell_too_late(work.conn, clicker, lead, now)
     return None
 
 
-def refuse(
-    engine: Engine, clicker: Clicker, *, after_commit: Sequence[Callable[[], None]] = ()
-) -> None:
+def refuse(uow: UnitOfWork, clicker: Clicker) -> None:
     """Tell someone who is not a decider that they may not decide."""
-    with engine.begin() as conn:
-        _tell(conn, clicker, text_message(REFUSAL_TEXT))
-    _run(after_commit)
+    with uow.begin() as work:
+        _tell(work.conn, clicker, text_message(REFUSAL_TEXT))
 
 
-def _tell_already_decided(conn: Connection, clicker: Clicker, lead_id: int, now: datetime) -> None:
-    lead = load_lead(conn, lead_id)
+def _tell_too_late(conn: Connection, clicker: Clicker, lead: LeadRow | None, now: datetime) -> None:
     message = already_decided(build_card(conn, lead), now) if lead else text_message(GONE_TEXT)
     _tell(conn, clicker, message)
 
@@ -135,8 +83,3 @@ def _tell(conn: Connection, clicker: Clicker, message: OutgoingMessage) -> None:
         method="chat.postEphemeral",
         args={"channel": clicker.channel, "user": clicker.user_id, **message.as_kwargs()},
     )
-
-
-def _run(hooks: Sequence[Callable[[], None]]) -> None:
-    for hook in hooks:
-        hook()

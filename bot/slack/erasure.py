@@ -9,9 +9,7 @@ and ephemeral answers, are beyond a bot's reach; the docs say so.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.engine import Connection
 
@@ -19,16 +17,17 @@ from bot.leads.forget import NOT_SENT
 from bot.slack.blocks import erased_notice
 from bot.slack.handoff import POST, UPDATE
 from storage.outbox import DONE, IN_FLIGHT, SLACK, cancel_pending, enqueue_slack, items_of_lead
+from storage.rows import LeadRow
 
 
-def redact_slack_messages(conn: Connection, lead: Mapping[str, Any], now: datetime) -> str:
-    """The Slack component's ``ErasureEffect``: queue the replacement of the lead's posts.
+def redact_slack_messages(conn: Connection, lead: LeadRow, now: datetime) -> str:
+    """The Slack feature's ``ErasureEffect``: queue the replacement of the lead's posts.
 
     Runs before the erasure clears the outbox bodies: which rows were posts is
     read from them. A post being sent right now is replaced once it has been
     delivered (the update waits for it, as updates always do).
     """
-    lead_id = lead["id"]
+    lead_id = lead.id
     posted = [
         item
         for item in items_of_lead(conn, lead_id, SLACK)

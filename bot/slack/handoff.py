@@ -1,11 +1,16 @@
-"""What each stage change posts or updates in Slack: the handoff's ``TransitionEffect``.
+"""What each change of a lead posts or updates in Slack: the handoff's effects.
 
-Runs inside the transaction of the change (``bot.leads.stage_change``) and only
-enqueues outbox rows, so the messages exist exactly when the change does.
+They run inside the transaction of the change (``bot.leads.qualify``) and
+only enqueue outbox rows, so the messages exist exactly when the change does.
 
 * A lead becoming an MQL: a notice in each marketing channel and the handoff
   card (Accept / Reject) in the routed sales channel, mentioning the route's
   group; hot leads also get a copy of the card in the urgent channel.
+* An undecided MQL whose score or hotness changes (new activity, decay):
+  its cards are updated in place, and a lead turning hot gets its urgent
+  copy then. Only the newest version of a card is sent: an update still
+  waiting in the outbox is superseded by the next, so a burst of activity
+  costs one Slack call per card.
 * Any later move of a lead that has cards (accepted, rejected, won, lost…):
   every card of its latest qualification is updated in place — buttons give
   way to who decided and when — and a reply in the sales card's thread keeps
@@ -19,12 +24,9 @@ gets fresh cards.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from bot.config.slack import SlackConfig
@@ -35,18 +37,22 @@ from bot.slack.blocks import (
     decided_card,
     decision_reply,
     marketing_notice,
+    mentioning,
     sales_handoff,
+    text_message,
 )
 from bot.slack.cards import build_card
-from bot.slack.text import escape, group_mention, mrkdwn
-from storage.models import Stage
-from storage.outbox import OUTBOX, SLACK, enqueue_slack
+from bot.slack.text import escape, mrkdwn
+from storage.enums import Stage
+from storage.outbox import SLACK, enqueue_slack, items_with_prefix, supersede_pending
+from storage.rows import LeadRow
 
 POST, UPDATE = "chat.postMessage", "chat.update"
 MARKETING, SALES, URGENT = "marketing_notice", "sales_handoff", "urgent_handoff"
 CARD_PURPOSES = frozenset({MARKETING, SALES, URGENT})
 
 _OUTCOME_ICONS = {Stage.WON: "🏆 ", Stage.LOST: "📉 "}
+SUPERSEDED = "not sent: a newer version of the card replaced it"
 
 
 @dataclass(frozen=True)
@@ -58,23 +64,19 @@ class PostedCard:
     purpose: str
 
 
-def round_key(lead: Mapping[str, Any]) -> str:
+def round_key(lead: LeadRow) -> str:
     """Names one qualification of a lead; every message about it starts with this."""
-    mql_at: datetime = lead["mql_at"]
-    return f"lead:{lead['id']}:mql:{int(mql_at.timestamp())}"
+    assert lead.mql_at is not None, "only a lead that qualified has cards"
+    return f"lead:{lead.id}:mql:{int(lead.mql_at.timestamp())}"
 
 
-def cards_of(conn: Connection, lead: Mapping[str, Any]) -> list[PostedCard]:
+def card_key(lead: LeadRow, purpose: str, channel: str) -> str:
+    return f"{round_key(lead)}:card:{purpose}:{channel}"
+
+
+def cards_of(conn: Connection, lead: LeadRow) -> list[PostedCard]:
     """The cards queued for the lead's latest qualification, whatever the config says now."""
-    rows = conn.execute(
-        select(OUTBOX.c.dedupe_key, OUTBOX.c.target, OUTBOX.c.payload)
-        .where(
-            OUTBOX.c.lead_id == lead["id"],
-            OUTBOX.c.kind == SLACK,
-            OUTBOX.c.dedupe_key.startswith(round_key(lead) + ":card:", autoescape=True),
-        )
-        .order_by(OUTBOX.c.id)
-    )
+    rows = items_with_prefix(conn, lead_id=lead.id, kind=SLACK, prefix=round_key(lead) + ":card:")
     return [
         PostedCard(row.dedupe_key, row.target, row.payload["purpose"])
         for row in rows
@@ -83,44 +85,86 @@ def cards_of(conn: Connection, lead: Mapping[str, Any]) -> list[PostedCard]:
 
 
 class SlackHandoff:
-    """The ``TransitionEffect`` that keeps Slack in step with the lead lifecycle."""
+    """The effects that keep Slack in step with a lead's stage and score."""
 
     def __init__(self, config: SlackConfig) -> None:
         self.config = config
 
-    def __call__(self, conn: Connection, lead: Mapping[str, Any], plan: TransitionPlan) -> None:
+    def __call__(self, conn: Connection, lead: LeadRow, plan: TransitionPlan) -> None:
+        """The ``TransitionEffect``: announce a new MQL, or record a decision on its cards."""
         if plan.to_stage is Stage.MQL:
             self._announce(conn, lead, plan.at)
-        elif lead["mql_at"] is not None:
+        elif lead.mql_at is not None:
             self._follow_up(conn, lead, plan)
 
-    def _announce(self, conn: Connection, lead: Mapping[str, Any], now: datetime) -> None:
+    def rescored(self, conn: Connection, before: LeadRow, after: LeadRow, now: datetime) -> None:
+        """The ``RescoreEffect``: an undecided MQL's cards follow its score and hotness."""
+        if after.stage != Stage.MQL.value or after.mql_at is None:
+            return
+        if (before.score, before.hot) == (after.score, after.hot):
+            return
+        cards = cards_of(conn, after)
+        if not cards:
+            return
+        card = build_card(conn, after)
+        route = self.config.route_for(after)
+        versions = {
+            MARKETING: marketing_notice(card, now),
+            SALES: mentioning(sales_handoff(card, now), route.mention),
+        }
+        versions[URGENT] = versions[SALES]
+        stamp = f"{int(now.timestamp() * 1000)}"
+        for posted in cards:
+            prefix = f"{posted.dedupe_key}:rescored:"
+            supersede_pending(conn, lead_id=after.id, prefix=prefix, note=SUPERSEDED, now=now)
+            enqueue_slack(
+                conn,
+                dedupe_key=prefix + stamp,
+                target=posted.channel,
+                method=UPDATE,
+                args=versions[posted.purpose].as_kwargs(),
+                lead_id=after.id,
+                update_of=posted.dedupe_key,
+            )
+        urgent = self.config.urgent_channel
+        if after.hot and urgent and urgent != route.channel:
+            _post_card(conn, after, URGENT, urgent, versions[SALES])
+
+    def _announce(self, conn: Connection, lead: LeadRow, now: datetime) -> None:
         card = build_card(conn, lead)
         notice = marketing_notice(card, now)
         for channel in self.config.marketing_channels:
             _post_card(conn, lead, MARKETING, channel, notice)
         route = self.config.route_for(lead)
-        handoff = _mentioning(sales_handoff(card, now), route.mention)
+        handoff = mentioning(sales_handoff(card, now), route.mention)
         _post_card(conn, lead, SALES, route.channel, handoff)
         urgent = self.config.urgent_channel
         if card.hot and urgent and urgent != route.channel:
             _post_card(conn, lead, URGENT, urgent, handoff)
 
-    def _follow_up(self, conn: Connection, lead: Mapping[str, Any], plan: TransitionPlan) -> None:
+    def _follow_up(self, conn: Connection, lead: LeadRow, plan: TransitionPlan) -> None:
         cards = cards_of(conn, lead)
         if not cards:
             return
         card = build_card(conn, lead)
         decided = decided_card(card, plan.at)
-        change = f"{round_key(lead)}:v{lead['version']}"
+        change = f"{round_key(lead)}:v{lead.version}"
         for posted in cards:
+            # a score update still waiting would overwrite the decision: it goes
+            supersede_pending(
+                conn,
+                lead_id=lead.id,
+                prefix=f"{posted.dedupe_key}:rescored:",
+                note=SUPERSEDED,
+                now=plan.at,
+            )
             enqueue_slack(
                 conn,
                 dedupe_key=f"{change}:update:{posted.purpose}:{posted.channel}",
                 target=posted.channel,
                 method=UPDATE,
                 args=decided.as_kwargs(),
-                lead_id=lead["id"],
+                lead_id=lead.id,
                 update_of=posted.dedupe_key,
             )
         thread = next((c for c in cards if c.purpose == SALES), cards[0])
@@ -130,21 +174,13 @@ class SlackHandoff:
             target=thread.channel,
             method=POST,
             args=_reply(card, plan).as_kwargs(),
-            lead_id=lead["id"],
+            lead_id=lead.id,
             thread_of=thread.dedupe_key,
         )
 
 
-def card_key(lead: Mapping[str, Any], purpose: str, channel: str) -> str:
-    return f"{round_key(lead)}:card:{purpose}:{channel}"
-
-
 def _post_card(
-    conn: Connection,
-    lead: Mapping[str, Any],
-    purpose: str,
-    channel: str,
-    message: OutgoingMessage,
+    conn: Connection, lead: LeadRow, purpose: str, channel: str, message: OutgoingMessage
 ) -> None:
     enqueue_slack(
         conn,
@@ -152,18 +188,9 @@ def _post_card(
         target=channel,
         method=POST,
         args={"channel": channel, **message.as_kwargs()},
-        lead_id=lead["id"],
+        lead_id=lead.id,
         purpose=purpose,
     )
-
-
-def _mentioning(message: OutgoingMessage, group_id: str | None) -> OutgoingMessage:
-    """The handoff with the route's group mentioned, in the notification text and on the card."""
-    mention = group_mention(group_id)
-    if not mention:
-        return message
-    line = {"type": "context", "elements": [{"type": "mrkdwn", "text": mention}]}
-    return OutgoingMessage(f"{mention} {message.text}", [line, *message.blocks])
 
 
 def _reply(card: LeadCard, plan: TransitionPlan) -> OutgoingMessage:
@@ -178,8 +205,3 @@ def _reply(card: LeadCard, plan: TransitionPlan) -> OutgoingMessage:
     if plan.reason:
         text += f" — {mrkdwn(plan.reason, 500)}"
     return text_message(text)
-
-
-def text_message(text: str) -> OutgoingMessage:
-    """A one-section message of ready-made mrkdwn (callers escape what is untrusted)."""
-    return OutgoingMessage(text, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}])

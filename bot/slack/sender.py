@@ -19,7 +19,6 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.engine import Connection, Engine
 
-from bot.config.settings import Settings
 from bot.delivery.policy import (
     Delivered,
     ErrorClass,
@@ -31,7 +30,7 @@ from bot.delivery.policy import (
     classify_slack_error,
     parse_retry_after,
 )
-from storage.models import utcnow
+from storage.clock import utc_now
 from storage.outbox import DEAD, DONE, OutboxItem, find_item
 from storage.slack_messages import PostedMessage, find_message, record_message
 
@@ -44,21 +43,6 @@ METADATA_EVENT = "leadbot_message"
 LOOKUP_MARGIN = timedelta(minutes=5)
 #: how soon a row waiting for the message it refers to looks again
 WAIT_STEP = timedelta(milliseconds=500)
-#: seconds before a Web API call is abandoned (and counted as a possibly-delivered failure)
-REQUEST_TIMEOUT = 10
-
-
-def slack_client(settings: Settings, *, timeout: int = REQUEST_TIMEOUT) -> AsyncWebClient:
-    """The Web API client for delivery.
-
-    Its own retry handlers are switched off: a transparent retry after a
-    reset connection would re-post without the duplicate check, and retries
-    are the outbox's job anyway.
-    """
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    return AsyncWebClient(
-        token=token, base_url=settings.slack_api_url, timeout=timeout, retry_handlers=[]
-    )
 
 
 class SlackSender:
@@ -69,7 +53,7 @@ class SlackSender:
         client: AsyncWebClient,
         engine: Engine,
         *,
-        clock: Callable[[], datetime] = utcnow,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._client = client
         self._engine = engine
@@ -160,7 +144,8 @@ class SlackSender:
                 )
             else:
                 page = await self._client.conversations_history(cursor=cursor, **query)
-            for message in page.get("messages", []):
+            messages: list[dict[str, Any]] = page.get("messages", [])
+            for message in messages:
                 metadata = message.get("metadata") or {}
                 payload = metadata.get("event_payload") or {}
                 if (

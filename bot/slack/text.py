@@ -11,21 +11,13 @@ format anything and are left alone, so addresses and identifiers stay exact.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
 
 #: Block Kit limits (https://docs.slack.dev/reference/block-kit/blocks).
 SECTION_TEXT_MAX = 3000
 SECTION_FIELD_MAX = 2000
-SECTION_FIELDS_MAX = 10
 HEADER_TEXT_MAX = 150
-CONTEXT_ELEMENTS_MAX = 10
-BUTTON_TEXT_MAX = 75
 BUTTON_VALUE_MAX = 2000
-OPTION_TEXT_MAX = 75
-MODAL_TITLE_MAX = 24
-PRIVATE_METADATA_MAX = 3000
 BLOCKS_PER_MESSAGE_MAX = 50
 #: Slack truncates the top-level ``text`` of a message beyond this.
 MESSAGE_TEXT_MAX = 40000
@@ -110,25 +102,3 @@ def link(url: str, label: str) -> str:
     if not url.startswith("https://") or any(ch in url for ch in "<>| \n"):
         return ""
     return f"<{url}|{escape(label)}>"
-
-
-def fit_blocks(
-    blocks: Sequence[dict[str, Any]], limit: int = BLOCKS_PER_MESSAGE_MAX
-) -> list[dict[str, Any]]:
-    """Keep a message within Slack's block limit, saying how many blocks were left out.
-
-    ``slack_sdk``'s models check the size of each block but nothing checks
-    the number of blocks; Slack refuses the whole message with
-    ``invalid_blocks`` when there are too many.
-    """
-    if len(blocks) <= limit:
-        return list(blocks)
-    kept = list(blocks[: limit - 1])
-    omitted = len(blocks) - len(kept)
-    kept.append(
-        {
-            "type": "context",
-            "elements": [{"type": "mrkdwn", "text": f"{ELLIPSIS} {omitted} more not shown"}],
-        }
-    )
-    return kept

@@ -1,71 +1,49 @@
-"""Accept and Reject buttons and the reject modal: Slack payloads in, calls on the core out.
+"""The Accept and Reject buttons: Slack payloads in, calls on the core out.
 
-Every listener acknowledges first — Slack gives up after 3 seconds — and
-then does its work off the event loop through ``SlackRuntime.run_db``. The
-one Web API call made here rather than through the outbox is ``views.open``:
-it needs the click's trigger id, which expires three seconds after the click.
+Every listener acknowledges first (Slack wants an answer within 3 seconds)
+and does the database work in a thread afterwards.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack.blocks import (
-    ACCEPT_ACTION,
-    REASON_BLOCK,
-    REJECT_ACTION,
-    REJECT_CALLBACK,
-    parse_reject_submission,
-    reject_modal,
-)
-from bot.slack.decisions import Clicker, card_to_reject, decide, refuse, reject_target
-from storage.models import Stage
-
-if TYPE_CHECKING:
-    from bot.slack.component import SlackRuntime
+from bot.core.lifecycle import Actor, ActorKind
+from bot.leads.decisions import Decision
+from bot.slack.blocks import ACCEPT_ACTION, REJECT_ACTION, reject_modal
+from bot.slack.component import SlackRuntime
+from bot.slack.decisions import Clicker, card_to_reject, decide_from_slack, refuse
+from handlers.slack.payloads import lead_id_of
+from storage.enums import Stage
 
 log = logging.getLogger(__name__)
 
 
-def register(app: AsyncApp, rt: SlackRuntime) -> None:
-    """Attach the handoff listeners to ``app``."""
+def register(rt: SlackRuntime) -> None:
+    work, clock = rt.services.work, rt.services.clock
 
-    @app.action(ACCEPT_ACTION)
+    @rt.bolt.action(ACCEPT_ACTION)
     async def accept(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
         clicker, lead_id = _click(body)
-        if lead_id is not None and await _may_decide(rt, clicker):
-            await rt.run_db(
-                decide,
-                rt.engine,
-                clicker,
-                lead_id=lead_id,
-                target=Stage.SQL,
-                now=rt.clock(),
-                effects=rt.effects,
-                admin=rt.is_admin(clicker.user_id),
-                after_commit=rt.after_commit,
-            )
+        if lead_id is None or not await may_decide(rt, clicker):
+            return
+        actor = Actor(ActorKind.SLACK, clicker.user_id, admin=rt.is_admin(clicker.user_id))
+        decision = Decision(lead_id, Stage.SQL, actor)
+        await rt.run_db(decide_from_slack, work, clicker, decision, clock())
 
-    @app.action(REJECT_ACTION)
+    @rt.bolt.action(REJECT_ACTION)
     async def reject(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         clicker, lead_id = _click(body)
-        if lead_id is None or not await _may_decide(rt, clicker):
+        if lead_id is None or not await may_decide(rt, clicker):
             return
-        card = await rt.run_db(
-            card_to_reject,
-            rt.engine,
-            clicker,
-            lead_id=lead_id,
-            now=rt.clock(),
-            after_commit=rt.after_commit,
-        )
+        card = await rt.run_db(card_to_reject, work, clicker, lead_id, clock())
         if card is None:
             return
         view = reject_modal(lead_id, card, channel=clicker.channel, message_ts=_message_ts(body))
@@ -74,36 +52,12 @@ def register(app: AsyncApp, rt: SlackRuntime) -> None:
         except SlackApiError as exc:  # e.g. the trigger expired: the person clicks again
             log.warning("cannot open the reject modal: %s", exc.response.get("error"))
 
-    @app.view(REJECT_CALLBACK)
-    async def reject_submitted(ack: AsyncAck, body: dict[str, Any]) -> None:
-        try:
-            submission = parse_reject_submission(body["view"])
-        except (ValueError, KeyError):
-            await ack(response_action="errors", errors={REASON_BLOCK: "Choose a reason"})
-            return
-        await ack()
-        clicker = Clicker(body["user"]["id"], submission.channel, body["trigger_id"])
-        if not submission.lead_id.isdigit() or not await _may_decide(rt, clicker):
-            return
-        await rt.run_db(
-            decide,
-            rt.engine,
-            clicker,
-            lead_id=int(submission.lead_id),
-            target=reject_target(submission.reason),
-            reason=submission.reason,
-            note=submission.note,
-            now=rt.clock(),
-            effects=rt.effects,
-            admin=rt.is_admin(clicker.user_id),
-            after_commit=rt.after_commit,
-        )
 
-
-async def _may_decide(rt: SlackRuntime, clicker: Clicker) -> bool:
+async def may_decide(rt: SlackRuntime, clicker: Clicker) -> bool:
+    """Whether ``clicker`` may decide; if not, they are told so privately."""
     if await rt.deciders.allows(clicker.user_id):
         return True
-    await rt.run_db(refuse, rt.engine, clicker, after_commit=rt.after_commit)
+    await rt.run_db(refuse, rt.services.work, clicker)
     return False
 
 
@@ -113,8 +67,7 @@ def _click(body: dict[str, Any]) -> tuple[Clicker, int | None]:
         "channel_id"
     )
     clicker = Clicker(body["user"]["id"], channel, body["trigger_id"])
-    value = str(body["actions"][0].get("value", ""))
-    return clicker, int(value) if value.isdigit() else None
+    return clicker, lead_id_of(body["actions"][0].get("value"))
 
 
 def _message_ts(body: dict[str, Any]) -> str | None:

@@ -9,20 +9,17 @@ Answers are private unless the person added ``public``.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncRespond
 
-from bot.commands.parse import ADMIN_ONLY, DECIDER_ONLY, DigestPreview, Help, UsageError, parse
 from bot.commands import replies
-from bot.commands.run import Caller, Services, answer
-from bot.config.rules import LeadbotConfig
+from bot.commands.parse import ADMIN_ONLY, DECIDER_ONLY, DigestPreview, Help, UsageError, parse
+from bot.commands.run import Caller, answer
 from bot.digests.job import compose
 from bot.digests.schedule import latest_period
 from bot.slack.blocks import OutgoingMessage
-
-if TYPE_CHECKING:
-    from bot.slack.component import SlackRuntime
+from bot.slack.component import SlackRuntime
 
 log = logging.getLogger(__name__)
 
@@ -34,11 +31,11 @@ DECIDER_REFUSAL = (
 FAILURE = "Sorry, that did not work; the error was logged. Try again in a moment."
 
 
-def register(app: AsyncApp, rt: SlackRuntime, config: LeadbotConfig) -> None:
-    """Attach the slash command listener to ``app``."""
-    name = config.commands.name
+def register(rt: SlackRuntime) -> None:
+    """Attach the slash command listener to the Bolt app."""
+    name = rt.services.config.commands.name
 
-    @app.command(name)
+    @rt.bolt.command(name)
     async def leads(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
         try:
             parsed = parse(command.get("text") or "", name)
@@ -61,7 +58,7 @@ def register(app: AsyncApp, rt: SlackRuntime, config: LeadbotConfig) -> None:
             return
         await ack()
         try:
-            message = await _answer(rt, config, parsed.request, caller)
+            message = await _answer(rt, parsed.request, caller)
         except Exception:  # the person gets a sentence, the log gets the trace
             log.exception("the %s command failed", name)
             message = replies.reply(FAILURE)
@@ -79,13 +76,12 @@ async def _refusal(rt: SlackRuntime, request: object, caller: Caller) -> str | N
     return None
 
 
-async def _answer(
-    rt: SlackRuntime, config: LeadbotConfig, request: Any, caller: Caller
-) -> OutgoingMessage:
-    now = rt.clock()
+async def _answer(rt: SlackRuntime, request: Any, caller: Caller) -> OutgoingMessage:
+    services = rt.services
+    now = services.clock()
     if isinstance(request, DigestPreview):
-        schedule = config.digests.schedule_for(caller.channel_id, request.edition)
-        period = latest_period(config.digests, schedule, now)
-        return await compose(rt.engine, config, schedule, period, client=rt.client, now=now)
-    services = Services(rt.engine, config, now, rt.effects, rt.after_commit, rt.erasure_effects)
-    return await rt.run_db(answer, request, caller, services)
+        digests = services.config.digests
+        schedule = digests.schedule_for(caller.channel_id, request.edition)
+        period = latest_period(digests, schedule, now)
+        return await compose(services.work, services.config, schedule, period, rt.client, now)
+    return await rt.run_db(answer, request, caller, services.work, services.config, now)

@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, Response
 
 from bot.leads.events import InvalidPayload, parse_events
 from bot.leads.ingest import IngestResult, WriterStopped
-from bot.runtime.context import AppContext
+from bot.runtime.services import Services
 from handlers.http_errors import Refused, refusal
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ async def _read_body(request: Request, limit: int) -> bytes:
 
 
 async def receive_webhook(request: Request) -> Response:
-    ctx: AppContext = request.app.state.ctx
+    services: Services = request.app.state.services
     source = request.path_params["source"]
     if source not in SOURCES:
         return refusal(
@@ -53,25 +53,25 @@ async def receive_webhook(request: Request) -> Response:
         )
     started = perf_counter()
     try:
-        response = await _handle(request, ctx, source)
+        response = await _handle(request, services, source)
     finally:
-        ctx.metrics.request_seconds.labels(source).observe(perf_counter() - started)
+        services.metrics.request_seconds.labels(source).observe(perf_counter() - started)
     if isinstance(response, Refused):
-        ctx.metrics.requests_rejected.labels(source, response.code).inc()
+        services.metrics.requests_rejected.labels(source, response.code).inc()
     return response
 
 
-async def _handle(request: Request, ctx: AppContext, source: str) -> Response:
+async def _handle(request: Request, services: Services, source: str) -> Response:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "application/json":
         return refusal(415, "unsupported_media_type", "send the body as application/json")
-    limit = ctx.settings.max_body_bytes
+    limit = services.settings.max_body_bytes
     try:
         body = await _read_body(request, limit)
     except _TooLarge:
         return refusal(413, "payload_too_large", f"the body exceeds {limit} bytes")
     try:
-        ctx.webhook.verify(body, dict(request.headers), json_parse=False)
+        services.webhook.verify(body, dict(request.headers), json_parse=False)
     except (WebhookVerificationError, ValueError) as exc:
         return refusal(401, "invalid_signature", _signature_message(exc))
     try:
@@ -88,14 +88,14 @@ async def _handle(request: Request, ctx: AppContext, source: str) -> Response:
         )
     except InvalidPayload as exc:
         return refusal(422, "invalid_event", "the event does not match the schema", exc.errors)
-    ctx.metrics.events_received.labels(source).inc(len(events))
+    services.metrics.events_received.labels(source).inc(len(events))
     try:
-        results = await ctx.writer.submit(source, events)
+        results = await services.writer.submit(source, events)
     except WriterStopped:
         return refusal(503, "shutting_down", "the server is shutting down; retry shortly")
     accepted = sum(not r.duplicate for r in results)
-    ctx.metrics.events_accepted.labels(source).inc(accepted)
-    ctx.metrics.events_duplicate.labels(source).inc(len(results) - accepted)
+    services.metrics.events_accepted.labels(source).inc(accepted)
+    services.metrics.events_duplicate.labels(source).inc(len(results) - accepted)
     log.info(
         "events stored",
         extra={

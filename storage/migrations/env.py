@@ -28,7 +28,9 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = make_engine(config.get_main_option("sqlalchemy.url"), pool=False)
+    url = config.get_main_option("sqlalchemy.url")
+    assert url is not None, "storage.migrate sets the URL"
+    engine = make_engine(url, pool=False)
     with engine.connect() as conn:
         _run(conn)
     engine.dispose()

@@ -25,16 +25,15 @@ import httpx
 from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 
-from bot.app import create_app
+from bot.app import Features, create_app
 from bot.config.digests import DigestsConfig
 from bot.config.rules import LeadbotConfig, load_config
 from bot.config.slack import SlackConfig
-from bot.digests.component import CommandsComponent
 from bot.sandbox import Ephemeral, FakeSlackServer, Message, Workspace
-from bot.slack.component import SlackComponent
 from storage.db import make_engine
 from storage.models import Event, Lead, SlackMessage, Transition
 from tests.integration.slack_harness import FAST, TOKEN, SlackApp, serving, settings_for
+from tests.support.clock import SettableClock
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 ADMIN = "U0CAROL"
@@ -80,14 +79,13 @@ async def wait_until(condition: Any, timeout: float = 5.0) -> None:
 
 
 def build_app(db_url: str, api_url: str, config: LeadbotConfig, engine: Engine) -> Any:
-    app = create_app(
+    return create_app(
         settings_for(db_url, api_url),
         engine=engine,
         config=config,
-        components=[lambda ctx: SlackComponent(ctx, delivery=FAST), CommandsComponent],
+        features=Features(slack_delivery=FAST, webhooks=False),
+        clock=SettableClock(NOW),
     )
-    app.state.ctx.clock = lambda: NOW
-    return app
 
 
 @asynccontextmanager
@@ -100,7 +98,7 @@ async def commands_app(
     engine = make_engine(db_url)
     app = build_app(db_url, api_url, config or config_with(), engine)
     async with serving(app, fake, engine) as (url, http, people):
-        yield CommandsApp(url, app.state.ctx, fake, http, people)
+        yield CommandsApp.of(app, url, fake, http, people)
 
 
 def _at(day: int, hour: int, minute: int = 0) -> datetime:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,16 +11,17 @@ from typing import Any
 import httpx
 from sqlalchemy.engine import Engine
 
-from bot.app import create_app
+from bot.app import Features, create_app
 from bot.config.settings import Settings
 from bot.delivery.policy import RetryPolicy
 from bot.delivery.worker import DeliveryConfig
 from bot.demo.client import signed_request
-from bot.runtime.context import AppContext
+from bot.runtime.services import Services
 from bot.runtime.serving import ThreadedServer
 from bot.sandbox import FakeSlackServer, Interactions, Message, SignedRequest, Workspace
 from bot.slack.component import SlackComponent, SlackRuntime
 from storage.db import make_engine
+from tests.support.clock import SettableClock
 from tests.support.ingest import SECRET
 
 TOKEN = "xoxb-leadbot-test"
@@ -33,7 +34,7 @@ FAST = DeliveryConfig(
 @dataclass
 class SlackApp:
     url: str
-    ctx: AppContext
+    services: Services
     slack: FakeSlackServer
     http: httpx.AsyncClient
     people: Interactions
@@ -42,10 +43,32 @@ class SlackApp:
     def ws(self) -> Workspace:
         return self.slack.workspace
 
+    components: list[Any]
+
+    @classmethod
+    def of(
+        cls,
+        app: Any,
+        url: str,
+        slack: FakeSlackServer,
+        http: httpx.AsyncClient,
+        people: Interactions,
+    ) -> Any:
+        """The harness for a running ``app`` (built with a ``SettableClock``)."""
+        return cls(url, app.state.services, slack, http, people, app.state.components)
+
+    @property
+    def clock(self) -> SettableClock:
+        assert isinstance(self.services.clock, SettableClock)
+        return self.services.clock
+
+    @property
+    def slack_component(self) -> SlackComponent:
+        return next(c for c in self.components if isinstance(c, SlackComponent))
+
     @property
     def runtime(self) -> SlackRuntime:
-        assert self.ctx.slack is not None
-        return self.ctx.slack
+        return self.slack_component.runtime
 
     async def event(self, document: Any, *, msg_id: str | None = None) -> httpx.Response:
         headers, body = signed_request(SECRET, document, msg_id=msg_id)
@@ -60,8 +83,8 @@ class SlackApp:
     def cards(self, channel: str) -> list[Message]:
         return self.ws.messages(channel, include_replies=False)
 
-    def set_clock(self, clock: Callable[[], datetime]) -> None:
-        self.ctx.clock = clock
+    def set_clock(self, now: datetime | None) -> None:
+        self.clock.set(now)
 
 
 @asynccontextmanager
@@ -70,13 +93,15 @@ async def slack_app(
 ) -> AsyncIterator[SlackApp]:
     fake = slack or FakeSlackServer(Workspace.demo(), token=TOKEN)
     engine = make_engine(db_url)
+    clock = SettableClock()
     app = create_app(
         settings_for(db_url, fake.start()),
         engine=engine,
-        components=[lambda ctx: SlackComponent(ctx, delivery=FAST)],
+        features=Features(slack_delivery=FAST, webhooks=False),
+        clock=clock,
     )
     async with serving(app, fake, engine) as (url, http, people):
-        yield SlackApp(url, app.state.ctx, fake, http, people)
+        yield SlackApp.of(app, url, fake, http, people)
 
 
 def settings_for(db_url: str, api_url: str) -> Settings:

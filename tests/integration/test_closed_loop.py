@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.app import create_app
-from bot.core.funnel import read_funnel
+from bot.app import Features, create_app
 from bot.demo.client import signed_request
-from bot.outbound.component import WebhooksComponent
+from bot.digests.numbers import read_funnel
 from bot.sandbox import FakeSlackServer, Workspace
-from bot.slack.component import SlackComponent
 from storage.db import make_engine
 from tests.integration.slack_harness import FAST as SLACK_FAST
 from tests.integration.slack_harness import TOKEN, demo_request, serving, settings_for
@@ -28,10 +26,7 @@ async def test_slack_decision_reaches_the_crm_and_the_won_deal_comes_back(db_url
             settings_for(db_url, fake.start()),
             engine=engine,
             config=config_with([subscriber("crm", f"{crm_url}/crm")]),
-            components=[
-                lambda ctx: SlackComponent(ctx, delivery=SLACK_FAST),
-                lambda ctx: WebhooksComponent(ctx, delivery=WEBHOOK_FAST),
-            ],
+            features=Features(slack_delivery=SLACK_FAST, webhook_delivery=WEBHOOK_FAST),
         )
         async with serving(app, fake, engine) as (_url, http, people):
             email = "jane@acme.example"
@@ -57,11 +52,11 @@ async def test_slack_decision_reaches_the_crm_and_the_won_deal_comes_back(db_url
             ).status_code == 202
             wait_until(lambda: len(receiver.delivered()) >= 3)
 
-            ctx = app.state.ctx
-            now = ctx.clock()
+            services = app.state.services
+            now = services.clock()
             with engine.connect() as conn:
                 funnel = read_funnel(conn, now - timedelta(days=7), now + timedelta(minutes=1),
-                                     now=now, sla=ctx.config.slack.sla)  # fmt: skip
+                                     now=now, sla=services.config.slack.sla)  # fmt: skip
 
     assert receiver.rejected == []
     events = [d.event for d in receiver.delivered()]

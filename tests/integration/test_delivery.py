@@ -18,12 +18,14 @@ from sqlalchemy.engine import Connection, Engine
 
 from bot.config.settings import load_settings
 from bot.delivery.policy import Outcome, RetryPolicy
-from bot.delivery.worker import DeliveryConfig, OutboxWorker, Sender, create_worker
+from bot.delivery.worker import DeliveryConfig, OutboxWorker, Sender
 from bot.sandbox import FakeSlackServer, Workspace
+from bot.slack.client import web_client
 from bot.slack.sender import METADATA_EVENT, SlackSender
 from storage import outbox
+from storage.clock import utc_now
 from storage.db import make_engine
-from storage.models import Outbox, SlackMessage, utcnow
+from storage.models import Outbox, SlackMessage
 from storage.slack_messages import PostedMessage, find_message
 
 #: fast enough that tests finish quickly, slow enough to exercise pacing and backoff
@@ -128,11 +130,12 @@ async def test_only_committed_messages_are_sent_and_each_dedupe_key_once(
     assert len(slack.workspace.calls("chat.postMessage")) == 1
 
 
-async def test_the_worker_the_app_runs_is_built_from_settings(
+async def test_the_client_the_app_runs_is_built_from_settings(
     engine: Engine, slack: FakeSlackServer
 ) -> None:
     post(engine, "mql:1")
-    worker = create_worker(load_settings(slack_api_url=slack.api_url), engine)
+    client = web_client(load_settings(slack_api_url=slack.api_url))
+    worker = make_worker(engine, slack, sender=SlackSender(client, engine))
     async with running(worker):
         worker.notify()
         assert await settled(engine) == {"mql:1": "done"}
@@ -287,7 +290,7 @@ def _crash_leaving_claims(engine: Engine) -> None:
     with engine.begin() as conn:
         conn.execute(
             update(Outbox).values(  # type: ignore[arg-type]
-                status=outbox.IN_FLIGHT, claimed_until=utcnow() - timedelta(seconds=1)
+                status=outbox.IN_FLIGHT, claimed_until=utc_now() - timedelta(seconds=1)
             )
         )
 
@@ -380,23 +383,23 @@ def test_any_due_agrees_with_claim_and_waits_for_no_writer(engine: Engine) -> No
 
     def due(skip: tuple[str, ...] = ()) -> bool:
         with engine.connect() as conn:
-            return outbox.any_due(conn, kinds=["slack"], now=utcnow(), skip_targets=skip)
+            return outbox.any_due(conn, kinds=["slack"], now=utc_now(), skip_targets=skip)
 
-    enqueue("later", not_before=utcnow() + timedelta(minutes=5))
+    enqueue("later", not_before=utc_now() + timedelta(minutes=5))
     assert due() is False  # only a row for later
     enqueue("now")
     assert due(skip=("C0SALES",)) is False  # its channel is paced out
     with engine.connect() as writer, writer.begin():  # the ingest writer, mid-transaction
         enqueue_row = {"kind": "slack", "target": "C0MARKETING", "dedupe_key": "open",
                        "payload": {}, "status": "pending", "attempts": 0, "result": {},
-                       "next_attempt_at": utcnow(), "created_at": utcnow()}  # fmt: skip
+                       "next_attempt_at": utc_now(), "created_at": utc_now()}  # fmt: skip
         writer.execute(Outbox.__table__.insert(), enqueue_row)
         started = time.monotonic()
         assert due() is True
         assert time.monotonic() - started < 1.0  # a read: no wait for the write lock
     with engine.begin() as conn:
         claimed = outbox.claim(
-            conn, kinds=["slack"], now=utcnow(), lease=timedelta(seconds=30), limit=10
+            conn, kinds=["slack"], now=utc_now(), lease=timedelta(seconds=30), limit=10
         )
     assert [item.dedupe_key for item in claimed] == ["now", "open"]
     assert due() is False  # claimed, their leases still running

@@ -68,15 +68,11 @@ async def test_the_morning_digest_has_the_known_numbers_and_is_sent_once(db_url:
         assert f"/archives/C0SALES/p{card.ts.replace('.', '')}|Cy Tester" in text
         assert "webinar: 2 leads · 2 MQLs · 1 SQLs" in text and "competitor: 1" in text
 
-        sent = await send_latest(
-            app.ctx.engine,
-            app.ctx.config,
-            app.ctx.config.digests.schedules[0],
-            client=None,
-            now=NOW,
-        )
+        services = app.services
+        schedule = services.config.digests.schedules[0]
+        sent = await send_latest(services.work, services.config, schedule, None, NOW)
         assert sent is None and len(digests(app)) == 1
-        assert runs(app.ctx.engine) == [("C0SALES", "daily:2026-11-23")]
+        assert runs(services.engine) == [("C0SALES", "daily:2026-11-23")]
 
 
 async def test_stats_for_the_same_week_match_the_weekly_digest(db_url: str) -> None:
@@ -104,21 +100,19 @@ async def test_two_instances_on_one_database_send_each_digest_once(db_url: str) 
         later = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
         results = await asyncio.gather(
             *(
-                send_latest(app.ctx.engine, config, schedule, client=None, now=later)
+                send_latest(app.services.work, config, schedule, None, later)
                 for app in (first, second, first, second)
             )
         )
         assert sum(result is not None for result in results) == 1
-        for app in (first, second):
-            app.ctx.after_commit[0]()
         await first.ws.wait_until(lambda: len(digests(first)) == 2)
         await asyncio.sleep(0.3)
         assert len(digests(first)) == 2  # start-up catch-up (Monday) + Tuesday, once each
-        assert sorted(p for _, p in runs(first.ctx.engine)) == [
+        assert sorted(p for _, p in runs(first.services.engine)) == [
             "daily:2026-11-23",
             "daily:2026-11-24",
         ]
-        with first.ctx.engine.connect() as conn:
+        with first.services.engine.connect() as conn:
             queued = conn.execute(select(Outbox.dedupe_key).where(Outbox.target == "C0SALES"))
             assert sorted(k for (k,) in queued if k.startswith("digest:")) == [
                 "digest:C0SALES:daily:2026-11-23",

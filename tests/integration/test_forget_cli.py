@@ -10,7 +10,8 @@ from typer.testing import CliRunner
 from bot.cli.main import app
 from bot.sandbox import FakeSlackServer, Workspace
 from storage import outbox
-from storage.models import Lead, Outbox, utcnow
+from storage.clock import utc_now
+from storage.models import Lead, Outbox
 from tests.integration.test_delivery import make_worker, running, settled
 
 
@@ -22,7 +23,7 @@ def cli(db_url: str, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
 
 
 def a_lead_with_a_card(engine: Engine) -> None:
-    now = utcnow()
+    now = utc_now()
     with engine.begin() as conn:
         conn.execute(
             insert(Lead.__table__).values(

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 import typer
 from typer.testing import CliRunner
 
 from bot.cli.insights import insights_command
-from bot.core.insights import Verdict, wilson
+from bot.config.digests import DigestsConfig
+from bot.core.insights import InsightReport, Verdict, wilson
+from bot.digests.job import build_message, read_digest
+from bot.digests.schedule import latest_period
 from bot.history.insights import load_insights, top_insights
-from tests.support.webhooks import leadbot
+from tests.support.webhooks import App, leadbot
 
 PROFILE = {"company": "Acme", "company_size": 250, "country": "DE"}
 TITLES = {"vp": "VP Marketing", "director": "Director of Marketing"}
@@ -64,7 +69,7 @@ def decided(db_url):
 
 
 def test_acceptance_insights_flag_the_criterion_sales_disagrees_with(decided) -> None:
-    report = load_insights(decided.engine, now=datetime.now(UTC))
+    report = insights_of(decided, now=datetime.now(UTC))
     assert (report.base.successes, report.base.trials) == (20, 40)
     found = {c.label: c for c in report.criteria}
     vp, director = found["VP or head of department"], found["Director"]
@@ -79,19 +84,45 @@ def test_acceptance_insights_flag_the_criterion_sales_disagrees_with(decided) ->
     assert found["Upper mid-market (200–999)"].verdict is Verdict.UNCLEAR
     assert found["Asked for a demo or a call this week"].verdict is Verdict.UNSCORED
 
-    [first, second] = top_insights(decided.engine, datetime.now(UTC), n=2)
+    [first, second] = top_of(decided, n=2)
     assert first.startswith("Director (+15 points) over-predicts: 4 of 20 matching leads")
     assert second.startswith("VP or head of department (+20 points) confirmed: 16 of 20")
 
 
+def insights_of(app: App, **options: Any) -> InsightReport:
+    with app.engine.connect() as conn:
+        return load_insights(conn, **options)
+
+
+def top_of(app: App, n: int) -> list[str]:
+    with app.engine.connect() as conn:
+        return top_insights(conn, datetime.now(UTC), n=n)
+
+
+def test_the_weekly_digest_quotes_the_strongest_findings(decided) -> None:
+    config = decided.services.config
+    digests = DigestsConfig.model_validate(
+        {"schedules": [{"channel": "C0SALES", "edition": "weekly", "at": "08:00"}]}
+    )
+    (schedule,) = digests.schedules
+    now = datetime.now(UTC) + timedelta(days=7)
+    period = latest_period(digests, schedule, now)
+    with decided.engine.connect() as conn:
+        rows = read_digest(conn, config, schedule, period, now)
+    assert rows.insights[0].startswith("Director (+15 points) over-predicts")
+    message = build_message(rows, config, schedule, period, links={}, now=now)
+    text = json.dumps(message.blocks, ensure_ascii=False)
+    assert "What sales' decisions say" in text and "Director (+15 points) over-predicts" in text
+
+
 def test_outcome_webhooks_update_the_won_insights(decided) -> None:
-    before = load_insights(decided.engine, now=datetime.now(UTC), outcome="won")
+    before = insights_of(decided, now=datetime.now(UTC), outcome="won")
     # deals are open: only the 20 rejected leads have a known result, none won
     assert (before.base.successes, before.base.trials) == (0, 20)
     assert before.top() == []
 
     assert decided.post(outcomes()).status_code == 202
-    after = load_insights(decided.engine, now=datetime.now(UTC), outcome="won")
+    after = insights_of(decided, now=datetime.now(UTC), outcome="won")
     assert (after.base.successes, after.base.trials) == (13, 40)
     found = {c.label: c for c in after.criteria}
     vp, director = found["VP or head of department"], found["Director"]

@@ -7,12 +7,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.app import Features
 from bot.config.rules import load_config, parse_config
 from bot.core.lifecycle import Actor, ActorKind, plan_transition
-from bot.leads.qualify import Qualifier
+from bot.leads.effects import Effects
+from bot.leads.qualify import Qualifier, change_stage
 from bot.leads.rescore import rescore_all, rescore_if_rules_changed
-from bot.leads.stage_change import change_stage
+from bot.leads.unit_of_work import UnitOfWork
 from storage.models import Event, Lead, Transition
+from storage.rows import LeadRow
 from tests.support.ingest import live_app
 
 VP = {"job_title": "VP Marketing", "company": "Acme", "company_size": 250, "country": "DE"}
@@ -106,8 +109,8 @@ def test_outcomes_move_sqls_and_refuse_illegal_moves(app) -> None:
 
     lead = lead_row(app, email)
     accept = plan_transition("mql", "sql", Actor(ActorKind.SLACK, "U0ALICE"), now=datetime.now(UTC))
-    with app.engine.begin() as conn:
-        change_stage(conn, lead=lead, plan=accept)
+    with UnitOfWork(app.engine).begin() as work:
+        change_stage(work, LeadRow.from_mapping(lead), accept)
 
     won = app.post(
         outcome(email, "won", amount=24000, currency="eur", reason="signed"), msg_id="o3"
@@ -123,10 +126,9 @@ def test_transition_effects_run_in_the_change_transaction(db_url) -> None:
     seen = []
 
     def record(conn, lead, plan) -> None:
-        seen.append((lead["email"], lead["stage"], plan.to_stage.value, lead["version"]))
+        seen.append((lead.email, lead.stage, plan.to_stage.value, lead.version))
 
-    with live_app(db_url) as app:
-        app.ctx.effects.append(record)
+    with live_app(db_url, features=Features(extra_effects=Effects(transition=(record,)))) as app:
         app.post(event("cto@acme.example", "demo_request", **{**VP, "job_title": "CTO"}))
     assert seen == [("cto@acme.example", "mql", "mql", 2)]
 
@@ -139,7 +141,7 @@ def test_rescoring_decays_engagement_and_rules_change_qualifies(engine, db_url) 
 
     default = Qualifier(load_config(None).scoring)
     later = lead["scored_at"] + timedelta(days=27)
-    assert rescore_all(engine, default, later) == (1, 0)
+    assert rescore_all(UnitOfWork(engine), default, later) == (1, 0)
     assert lead_row(app, "dir@acme.example")["engagement_score"] == 3  # 10 × 0.5^(27/14) ≈ 2.6
 
     generous_text = (
@@ -147,7 +149,7 @@ def test_rescoring_decays_engagement_and_rules_change_qualifies(engine, db_url) 
         "regex: director, points: 15}\n"
     )
     generous = Qualifier(parse_config(generous_text).scoring)
-    assert rescore_if_rules_changed(engine, generous, later) is True
-    assert rescore_if_rules_changed(engine, generous, later) is False
+    assert rescore_if_rules_changed(UnitOfWork(engine), generous, later) is True
+    assert rescore_if_rules_changed(UnitOfWork(engine), generous, later) is False
     moved = lead_row(app, "dir@acme.example")
     assert (moved["stage"], moved["score"]) == ("mql", 15)

@@ -14,7 +14,7 @@ import httpx
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from bot.app import create_app
+from bot.app import Features, create_app
 from bot.cli.main import app as cli
 from bot.config.settings import Settings
 from bot.demo.leads import sample_leads, send_demo
@@ -28,7 +28,8 @@ STAGE = {"mql": "mql", "disqualified": "disqualified", "below threshold": "new"}
 def _server(tmp_path: Path, sqlite_template: Path) -> tuple[ThreadedServer, Settings]:
     database = shutil.copy(sqlite_template, tmp_path / "leadbot.db")
     settings = Settings(database_url=f"sqlite:///{database}")
-    return ThreadedServer(create_app(settings, components=[])), settings
+    ingest_only = Features(slack=False, webhooks=False, sandbox=False)
+    return ThreadedServer(create_app(settings, features=ingest_only)), settings
 
 
 def test_each_sample_lead_ends_as_intended_under_the_default_rules(

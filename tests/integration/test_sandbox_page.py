@@ -12,7 +12,6 @@ import json
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +22,12 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 from starlette.routing import BaseRoute, Route
 
-from bot.app import create_app
+from bot.app import Features, create_app
 from bot.config.settings import Settings
 from bot.runtime.component import Component
-from bot.runtime.context import AppContext
+from bot.runtime.services import Services
 from bot.runtime.serving import ThreadedServer
 from bot.sandbox import Workspace
-from bot.sandbox.component import SandboxComponent, sandbox_component
 from storage.db import make_engine
 from tests.support.servers import free_port
 
@@ -62,14 +60,14 @@ MODAL = {
 class RecordingBolt(Component):
     """A Bolt app at ``/slack/events`` that records what reached its listeners."""
 
-    ctx: AppContext
+    services: Services
     signing_secret: str | None = None
     seen: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        base = self.ctx.settings.base_url
+        base = self.services.settings.base_url
         client = AsyncWebClient(token="xoxb-sandbox", base_url=f"{base}/sandbox/api/")
-        secret = self.signing_secret or self.ctx.settings.effective_signing_secret()
+        secret = self.signing_secret or self.services.settings.effective_signing_secret()
         bolt = AsyncApp(signing_secret=secret, client=client)
 
         @bolt.action("accept")
@@ -124,14 +122,14 @@ def live(tmp_path: Path, sqlite_template: Path, request: pytest.FixtureRequest) 
     bolts: list[RecordingBolt] = []
     secret = getattr(request, "param", None)
 
-    def bolt(ctx: AppContext) -> RecordingBolt:
-        bolts.append(RecordingBolt(ctx, secret))
+    def bolt(services: Services) -> RecordingBolt:
+        bolts.append(RecordingBolt(services, secret))
         return bolts[-1]
 
-    sandbox = partial(SandboxComponent, workspace=workspace)
-    app = create_app(
-        settings, engine=make_engine(settings.database_url), components=[sandbox, bolt]
+    only_the_sandbox = Features(
+        slack=False, webhooks=False, sandbox_workspace=workspace, extra=(bolt,)
     )
+    app = create_app(settings, engine=make_engine(settings.database_url), features=only_the_sandbox)
     with ThreadedServer(app, port=port) as server, httpx.Client(timeout=10) as http:
         yield Live(server.url, http, workspace, bolts)
 
@@ -239,7 +237,7 @@ async def test_with_a_slack_token_nothing_is_served_under_sandbox(tmp_path: Path
         slack_signing_secret="real-secret",
         webhook_secret="whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
     )
-    app = create_app(settings, components=[sandbox_component])
+    app = create_app(settings, features=Features(slack=False, webhooks=False))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://leadbot") as client:
         for path in ("/sandbox", "/sandbox/state?user=U0ALICE", "/sandbox/api/auth.test"):

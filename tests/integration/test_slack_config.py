@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 from bot.config.rules import RulesError, default_rules_text, load_config, parse_config
@@ -32,7 +34,8 @@ def test_the_packaged_defaults_are_the_sandbox_channels() -> None:
     ],
 )
 def test_routing_picks_the_first_matching_route(lead: dict, channel: str, mention: str) -> None:
-    route = SlackConfig.model_validate(ROUTES).route_for(lead)
+    routed = SimpleNamespace(**{"company_size": None, "country": None, "source": None, **lead})
+    route = SlackConfig.model_validate(ROUTES).route_for(routed)
     assert (route.channel, route.mention) == (channel, mention)
 
 

@@ -16,12 +16,12 @@ from tests.integration.slack_harness import TOKEN, SlackApp, demo_request, slack
 
 
 def lead_row(app: SlackApp, email: str = "jane@acme.example") -> Lead:
-    with app.ctx.engine.connect() as conn:
+    with app.services.engine.connect() as conn:
         return conn.execute(select(Lead.__table__).where(Lead.email == email)).one()
 
 
 def transitions(app: SlackApp) -> list:
-    with app.ctx.engine.connect() as conn:
+    with app.services.engine.connect() as conn:
         return list(conn.execute(select(Transition.__table__).order_by(Transition.id)))
 
 
@@ -50,7 +50,7 @@ async def handed_over(app: SlackApp, cards: int = 3) -> None:
     await app.ws.wait_for_calls("chat.postMessage", cards)
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
-        with app.ctx.engine.connect() as conn:
+        with app.services.engine.connect() as conn:
             if len(conn.execute(select(SlackMessage.id)).all()) >= cards:
                 return
         await asyncio.sleep(0.02)
@@ -170,7 +170,7 @@ async def test_slack_outage_delays_messages_and_never_duplicates_them(db_url: st
         await app.ws.wait_until(lambda: len(app.cards("C0URGENT")) == 3, timeout=10)
         await asyncio.sleep(0.3)
         assert [len(app.cards(c)) for c in ("C0MARKETING", "C0SALES", "C0URGENT")] == [3, 3, 3]
-        with app.ctx.engine.connect() as conn:
+        with app.services.engine.connect() as conn:
             statuses = set(conn.execute(select(Outbox.status)).scalars())
         assert statuses == {"done"}
 
@@ -206,17 +206,17 @@ async def test_sla_reminder_and_escalation_are_sent_once_each(db_url: str) -> No
         sla = app.runtime.config.sla  # both leads are hot: a demo request today
 
         for minutes in (sla.hot_reminder_after_minutes - 1, sla.hot_reminder_after_minutes + 1):
-            app.set_clock(lambda m=minutes: start + timedelta(minutes=m))
+            app.set_clock(start + timedelta(minutes=minutes))
             for _ in range(2):  # two sweeps, as after a restart, queue it once
-                await app.runtime.reminders.run()
+                await app.slack_component.reminders.run()
         await app.ws.wait_until(lambda: len(app.ws.replies("C0SALES", waiting.ts)) == 2)
         reminder = app.ws.replies("C0SALES", waiting.ts)[1]
         assert reminder.text.startswith("<!subteam^S0SALES> ⏰")
         assert app.ws.messages("C0ESCALATION") == []
 
-        app.set_clock(lambda: start + timedelta(minutes=sla.hot_escalate_after_minutes + 1))
+        app.set_clock(start + timedelta(minutes=sla.hot_escalate_after_minutes + 1))
         for _ in range(2):
-            await app.runtime.reminders.run()
+            await app.slack_component.reminders.run()
         await app.ws.wait_until(lambda: len(app.ws.messages("C0ESCALATION")) == 1)
         await asyncio.sleep(0.3)
         (escalated,) = app.ws.messages("C0ESCALATION")

@@ -43,7 +43,7 @@ async def test_help_typos_and_bad_arguments_get_usage_in_the_acknowledgement(db_
 
 async def test_pending_lists_mqls_with_a_link_to_their_card(db_url: str) -> None:
     async with commands_app(db_url) as app:
-        seed(app.ctx.engine, app.ws)
+        seed(app.services.engine, app.ws)
         answer = await app.answer("pending")
         text = everything(answer.blocks)
         assert "Awaiting a decision (1)" in text
@@ -54,7 +54,7 @@ async def test_pending_lists_mqls_with_a_link_to_their_card(db_url: str) -> None
 
 async def test_public_answers_are_posted_in_the_channel(db_url: str) -> None:
     async with commands_app(db_url) as app:
-        seed(app.ctx.engine, app.ws)
+        seed(app.services.engine, app.ws)
         response = await app.command("pending public")
         assert response.status_code == 200
         await app.ws.wait_until(lambda: len(app.posted()) == 2)
@@ -64,7 +64,7 @@ async def test_public_answers_are_posted_in_the_channel(db_url: str) -> None:
 
 async def test_show_search_mine_and_explain(db_url: str) -> None:
     async with commands_app(db_url) as app:
-        seed(app.ctx.engine, app.ws)
+        seed(app.services.engine, app.ws)
         shown = everything((await app.answer("show ada@webinar.example")).blocks)
         assert "Ada Tester" in shown and "Target country" in shown
         assert "mql → sql by <@U0ALICE>" in shown and "sql → won by source:crm" in shown
@@ -87,7 +87,7 @@ async def test_show_search_mine_and_explain(db_url: str) -> None:
 
 async def test_stats_show_the_funnel_with_value_per_source(db_url: str) -> None:
     async with commands_app(db_url) as app:
-        seed(app.ctx.engine, app.ws)
+        seed(app.services.engine, app.ws)
         stats = everything((await app.answer("stats 7d")).blocks)
         assert "Leads *4* → MQLs *3* (75%) → SQLs *1* (33% of decided) → won *1*" in stats
         assert "*Median time to decision*\\n10 h" in stats
@@ -101,7 +101,7 @@ async def test_stats_show_the_funnel_with_value_per_source(db_url: str) -> None:
 
 async def test_deciders_recycle_disqualify_and_assign_others_are_refused(db_url: str) -> None:
     async with commands_app(db_url) as app:
-        seed(app.ctx.engine, app.ws)
+        seed(app.services.engine, app.ws)
         refused = (await app.command("recycle cy@ads.example later", user=OUTSIDER)).json()
         assert "Only the people set up as deciders" in refused["text"]
 
@@ -114,7 +114,7 @@ async def test_deciders_recycle_disqualify_and_assign_others_are_refused(db_url:
         handed = everything((await app.answer("assign gus@ads.example <@U0ALICE|alice>")).blocks)
         assert "now belongs to <@U0ALICE>" in handed
 
-        with app.ctx.engine.connect() as conn:
+        with app.services.engine.connect() as conn:
             lead = conn.execute(select(Lead.__table__).where(Lead.id == 3)).mappings().one()
             last = (
                 conn.execute(
@@ -132,12 +132,12 @@ async def test_deciders_recycle_disqualify_and_assign_others_are_refused(db_url:
 
 async def test_assigning_an_mql_accepts_it_for_that_person(db_url: str) -> None:
     async with commands_app(db_url) as app:
-        seed(app.ctx.engine, app.ws)
+        seed(app.services.engine, app.ws)
         done = everything((await app.answer("assign cy@ads.example <@U0BOB|bob>")).blocks)
         assert "cy@ads.example is accepted and assigned to <@U0BOB>" in done
         refused = everything((await app.answer("assign eve@ads.example <@U0BOB>")).blocks)
         assert "Not done: cannot move a lead from new to sql" in refused
-        with app.ctx.engine.connect() as conn:
+        with app.services.engine.connect() as conn:
             cy = conn.execute(select(Lead.stage, Lead.owner_id).where(Lead.id == 3)).one()
             move = conn.execute(
                 select(Transition.actor, Transition.reason)
@@ -150,14 +150,14 @@ async def test_assigning_an_mql_accepts_it_for_that_person(db_url: str) -> None:
 
 async def test_forget_is_for_admins_and_keeps_the_facts(db_url: str) -> None:
     async with commands_app(db_url) as app:
-        seed(app.ctx.engine, app.ws)
+        seed(app.services.engine, app.ws)
         for user in ("U0ALICE", OUTSIDER):
             refused = (await app.command("forget ada@webinar.example", user=user)).json()
             assert "Only leadbot admins" in refused["text"]
 
         done = everything((await app.answer("forget ada@webinar.example", user=ADMIN)).blocks)
         assert "Erased the personal data of lead 1" in done
-        with app.ctx.engine.connect() as conn:
+        with app.services.engine.connect() as conn:
             ada = conn.execute(select(Lead.__table__).where(Lead.id == 1)).mappings().one()
             notes = conn.execute(select(Transition.note).where(Transition.lead_id == 2)).all()
             moves = conn.execute(select(Transition.actor).where(Transition.lead_id == 1)).all()
@@ -186,7 +186,7 @@ async def test_forget_replaces_what_was_posted_in_slack_and_cancels_the_rest(db_
         await app.ws.wait_until(lambda: len(app.ws.replies("C0SALES", card.ts)) == 2)
         await app.ws.wait_for_calls("chat.update", 3)
         # a reminder that has not gone out yet must never go out
-        with app.ctx.engine.begin() as conn:
+        with app.services.engine.begin() as conn:
             conn.execute(
                 Outbox.__table__.insert(),
                 [{"kind": "slack", "target": "C0SALES", "dedupe_key": "late-reminder",
@@ -209,7 +209,7 @@ async def test_forget_replaces_what_was_posted_in_slack_and_cancels_the_rest(db_
             shown = message.text + everything(message.blocks)
             assert "Lead 1: personal data erased on request" in shown
             assert not any(word in shown for word in ("Jane", "Acme", "jane@acme.example"))
-        with app.ctx.engine.connect() as conn:
+        with app.services.engine.connect() as conn:
             late = conn.execute(
                 select(Outbox.status, Outbox.last_error, Outbox.payload).where(
                     Outbox.dedupe_key == "late-reminder"
@@ -226,7 +226,7 @@ async def test_forget_replaces_what_was_posted_in_slack_and_cancels_the_rest(db_
 
 async def test_digest_preview_answers_privately(db_url: str) -> None:
     async with commands_app(db_url) as app:
-        seed(app.ctx.engine, app.ws)
+        seed(app.services.engine, app.ws)
         preview = everything((await app.answer("digest")).blocks)
         assert "Daily lead digest · Mon 23 Nov" in preview
         assert app.posted() == [app.ws.messages("C0SALES")[0]]  # nothing posted

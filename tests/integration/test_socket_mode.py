@@ -15,15 +15,14 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.app import create_app
+from bot.app import Features, create_app
 from bot.config.settings import Settings
-from bot.digests.component import CommandsComponent
 from bot.sandbox import FakeSlackServer, Workspace
 from bot.slack.blocks import ACCEPT_ACTION
-from bot.slack.component import SlackComponent
 from storage.db import make_engine
 from storage.models import Lead
 from tests.integration.slack_harness import FAST, TOKEN, SlackApp, demo_request, serving
+from tests.support.clock import SettableClock
 from tests.support.ingest import SECRET
 
 APP_TOKEN = "xapp-1-A0LEADBOT-1-sandbox"
@@ -43,11 +42,12 @@ async def socket_mode_app(db_url: str) -> AsyncIterator[SlackApp]:
     app = create_app(
         settings,
         engine=engine,
-        components=[lambda ctx: SlackComponent(ctx, delivery=FAST), CommandsComponent],
+        features=Features(slack_delivery=FAST, webhooks=False),
+        clock=SettableClock(),
     )
     async with serving(app, fake, engine) as (url, http, people):
         await fake.workspace.wait_until(lambda: fake.socket_mode.connected)
-        yield SlackApp(url, app.state.ctx, fake, http, people)
+        yield SlackApp.of(app, url, fake, http, people)
 
 
 async def envelope_ack(app: SlackApp, request: Any) -> dict[str, Any]:
@@ -67,7 +67,7 @@ async def test_the_app_connects_with_its_app_token_and_decides_over_the_socket(d
         ack = await envelope_ack(app, click)
         assert ack["envelope_id"]
         await app.ws.wait_for_calls("chat.update", 3)
-        with app.ctx.engine.connect() as conn:
+        with app.services.engine.connect() as conn:
             lead = conn.execute(select(Lead.stage, Lead.owner_id)).one()
         assert tuple(lead) == ("sql", "U0ALICE")
         assert "Accepted by <@U0ALICE>" in str(app.cards("C0SALES")[0].blocks)

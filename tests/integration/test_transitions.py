@@ -10,7 +10,8 @@ from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
 
 from bot.core.lifecycle import Actor, ActorKind, plan_transition, replay
-from storage.models import Lead, Stage, Transition
+from storage.enums import Stage
+from storage.models import Lead, Transition
 from storage.transitions import StaleLead, UnknownLead, apply_transition
 
 NOW = datetime(2026, 3, 1, 9, tzinfo=UTC)

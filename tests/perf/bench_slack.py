@@ -55,7 +55,8 @@ def _worker(engine: Engine, slack: FakeSlackServer, config: DeliveryConfig) -> O
     from slack_sdk.web.async_client import AsyncWebClient
 
     client = AsyncWebClient(base_url=slack.api_url, timeout=10, retry_handlers=[])
-    return OutboxWorker(engine, senders={outbox.SLACK: SlackSender(client, engine)}, config=config)
+    sender = SlackSender(client, engine)
+    return OutboxWorker(engine, senders={outbox.SLACK: sender}, config=config)
 
 
 async def throughput(

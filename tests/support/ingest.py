@@ -11,10 +11,10 @@ import httpx
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from bot.app import create_app
+from bot.app import Features, create_app
 from bot.config.settings import Settings
 from bot.demo.client import signed_request
-from bot.runtime.context import AppContext
+from bot.runtime.services import Services
 from bot.runtime.serving import ThreadedServer
 from storage.db import make_engine
 from storage.models import Activity, Event, Lead
@@ -27,7 +27,7 @@ class LiveApp:
     url: str
     engine: Engine
     client: httpx.Client
-    ctx: AppContext
+    services: Services
 
     def post(
         self, document: Any, *, msg_id: str | None = None, secret: str = SECRET
@@ -46,12 +46,14 @@ class LiveApp:
 
 
 @contextmanager
-def live_app(db_url: str, **settings: Any) -> Iterator[LiveApp]:
+def live_app(
+    db_url: str, *, features: Features | None = None, **settings: Any
+) -> Iterator[LiveApp]:
     engine = make_engine(db_url)
     config = Settings(database_url=db_url, webhook_secret=SECRET, **settings)
-    app = create_app(config, engine=engine)
+    app = create_app(config, engine=engine, features=features)
     with ThreadedServer(app) as server, httpx.Client(timeout=10) as client:
-        yield LiveApp(server.url, engine, client, app.state.ctx)
+        yield LiveApp(server.url, engine, client, app.state.services)
     engine.dispose()
 
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
+
+from storage.rows import LEAD_COLUMNS, LeadRow
 
 #: a VP at a mid-size German company: fit enough for the packaged rules' MQL threshold
 SENIOR_BUYER: dict[str, Any] = {
@@ -13,3 +17,16 @@ SENIOR_BUYER: dict[str, Any] = {
     "country": "DE",
     "attributes": {},
 }
+
+
+def a_lead(**changes: Any) -> LeadRow:
+    """A stored lead as the database would hand it out: an MQL of Jane at Acme."""
+    now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    row: dict[str, Any] = {name: None for name in LEAD_COLUMNS}
+    row.update(
+        id=7, email="jane@acme.example", first_name="Jane", last_name="Doe", company="Acme",
+        utm={}, attributes={}, stage="mql", fit_score=45, engagement_score=40, score=85,
+        hot=False, score_reasons=[], first_seen_at=now, updated_at=now, mql_at=now,
+        stage_changed_at=now, scored_at=now, version=2,
+    )  # fmt: skip
+    return replace(LeadRow.from_mapping(row), **changes)

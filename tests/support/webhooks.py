@@ -7,7 +7,6 @@ from collections import defaultdict, deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 import httpx
@@ -19,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bot.app import create_app
+from bot.app import Features, create_app
 from bot.config.rules import LeadbotConfig, load_config
 from bot.config.settings import Settings
 from bot.config.webhooks import Subscriber, WebhooksConfig
@@ -27,13 +26,13 @@ from bot.core.lifecycle import Actor, ActorKind, plan_transition
 from bot.delivery.worker import DeliveryConfig
 from bot.demo.client import signed_request
 from bot.leads.forget import Erasure, forget_lead
-from bot.leads.stage_change import change_stage
-from bot.outbound.component import WebhooksComponent
+from bot.leads.qualify import change_stage
 from bot.outbound.sender import WebhookRetry
-from bot.runtime.context import AppContext
+from bot.runtime.services import Services
 from bot.runtime.serving import ThreadedServer
 from storage.db import make_engine
-from storage.models import Lead, Outbox
+from storage.leads import lead_by_email
+from storage.models import Outbox
 from tests.support.ingest import SECRET
 
 #: the subscribers' secret (distinct from the inbound one, as in production)
@@ -125,7 +124,7 @@ class App:
 
     url: str
     engine: Engine
-    ctx: AppContext
+    services: Services
     client: httpx.Client
 
     def post(self, document: Any) -> httpx.Response:
@@ -134,27 +133,19 @@ class App:
 
     def decide(self, email: str, stage: str, reason: str | None = None) -> None:
         """What a Slack button does: move the lead in one transaction with every effect."""
-        with self.engine.begin() as conn:
-            lead = conn.execute(select(Lead.__table__).where(Lead.email == email)).mappings().one()
-            plan = plan_transition(
-                lead["stage"],
-                stage,
-                Actor(ActorKind.SLACK, "U0ALICE"),
-                reason,
-                now=self.ctx.clock(),
-            )
-            change_stage(conn, lead=lead, plan=plan, effects=self.ctx.effects)
-        for wake in self.ctx.after_commit:
-            wake()
+        with self.services.work.begin() as work:
+            lead = lead_by_email(work.conn, email)
+            assert lead is not None
+            actor = Actor(ActorKind.SLACK, "U0ALICE")
+            plan = plan_transition(lead.stage, stage, actor, reason, now=self.services.clock())
+            change_stage(work, lead, plan)
 
     def forget(self, email: str) -> Erasure:
         """What ``/leads forget`` does: erase the lead, with every component's erasure effect."""
-        with self.engine.begin() as conn:
-            lead = conn.execute(select(Lead.__table__).where(Lead.email == email)).mappings().one()
-            erased = forget_lead(conn, lead, now=self.ctx.clock(), effects=self.ctx.erasure_effects)
-        for wake in self.ctx.after_commit:
-            wake()
-        return erased
+        with self.services.work.begin() as work:
+            lead = lead_by_email(work.conn, email)
+            assert lead is not None
+            return forget_lead(work, lead, now=self.services.clock())
 
     def outbox(self) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
@@ -181,11 +172,11 @@ def leadbot(
         settings,
         engine=engine,
         config=config_with(subscribers),
-        components=[partial(WebhooksComponent, delivery=delivery)],
+        features=Features(slack=False, webhook_delivery=delivery),
     )
     try:
         with ThreadedServer(app) as server, httpx.Client(timeout=10) as client:
-            yield App(server.url, engine, app.state.ctx, client)
+            yield App(server.url, engine, app.state.services, client)
     finally:
         engine.dispose()
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.funnel import build_funnel
 from bot.digests.message import DigestData, LeadLine, digest_message, duration, money
-from storage.reporting import MoveCount, NewLeads, Queue
+from storage.rows import MoveCount, NewLeads, Queue
 
 END = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
 START = END - timedelta(days=1)

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.core.insights import Verdict, analyse, wilson
-from storage.insight_queries import DecidedLead
+from storage.rows import DecidedLead
 
 
 def reason(label: str, points: int, kind: str = "fit") -> dict:

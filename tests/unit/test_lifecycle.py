@@ -20,7 +20,7 @@ from bot.core.lifecycle import (
     replay,
 )
 from bot.core.scoring import Score
-from storage.models import Stage
+from storage.enums import Stage
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 SALES = Actor(ActorKind.SLACK, "U123")

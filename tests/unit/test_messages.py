@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from slack_sdk.models.blocks import DividerBlock
 
 from bot.sandbox.interactions import input_state
 from bot.slack.blocks import (
@@ -30,13 +31,15 @@ from bot.slack.blocks import (
     reminder_text,
     sales_handoff,
 )
+from bot.slack.blocks import (
+    message as build_message,
+)
 from bot.slack.text import (
     BLOCKS_PER_MESSAGE_MAX,
     HEADER_TEXT_MAX,
     SECTION_FIELD_MAX,
     SECTION_TEXT_MAX,
     escape,
-    fit_blocks,
     truncate,
 )
 
@@ -219,9 +222,8 @@ def test_truncate_stays_within_limit_and_never_splits_an_escape(text: str, limit
         assert not re.search(r"&[a-z]{0,3}…$", cut)
 
 
-def test_fit_blocks_guards_the_fifty_block_limit() -> None:
-    blocks = [{"type": "divider"}] * 80
-    fitted = fit_blocks(blocks)
+def test_messages_keep_within_the_fifty_block_limit() -> None:
+    fitted = build_message("many", [DividerBlock()] * 80).blocks
     assert len(fitted) == BLOCKS_PER_MESSAGE_MAX
     assert "31 more not shown" in fitted[-1]["elements"][0]["text"]
-    assert fit_blocks(blocks[:3]) == blocks[:3]
+    assert build_message("few", [DividerBlock()] * 3).blocks == [{"type": "divider"}] * 3

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from bot.config.rules import load_config, parse_config
 from bot.core.lifecycle import plan_after_score
 from bot.core.scoring import ActivityRecord, Contribution, score_lead
-from storage.models import Stage
+from storage.enums import Stage
 from tests.support.leads import SENIOR_BUYER
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)

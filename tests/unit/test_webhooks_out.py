@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -14,6 +15,8 @@ from bot.core.lifecycle import RULES_ACTOR, Actor, ActorKind, plan_transition
 from bot.delivery.policy import Delivered, Permanent, RateLimited, Retry
 from bot.outbound.events import build_event, event_types
 from bot.outbound.sender import STANDARD_SCHEDULE, WebhookRetry, classify
+from storage.rows import LeadRow
+from tests.support.leads import a_lead
 
 IN_30_S = format_datetime(datetime(2026, 3, 2, 9, 30, 30, tzinfo=UTC), usegmt=True)
 
@@ -42,15 +45,15 @@ def test_every_stage_change_names_its_events(stage, target, actor, expected) -> 
     assert event_types(plan_transition(stage, target, actor, now=NOW)) == expected
 
 
-def lead_row(**changes: object) -> dict:
-    row = {
-        "id": 7, "email": "jane@acme.example", "first_name": "Jane", "last_name": "Doe",
-        "company": "Acme", "stage": "won", "score": 85, "fit_score": 45,
-        "engagement_score": 40, "owner_id": "U0ALICE", "source": "website",
-        "campaign": "spring", "deal_amount": 1200.0, "deal_currency": "EUR", "version": 4,
-        "score_reasons": [{"kind": "fit", "label": "VP or head of department", "points": 20}],
-    }  # fmt: skip
-    return row | changes
+def lead_row(**changes: Any) -> LeadRow:
+    return a_lead(
+        **{
+            "stage": "won", "owner_id": "U0ALICE", "source": "website", "campaign": "spring",
+            "deal_amount": 1200.0, "deal_currency": "EUR", "version": 4,
+            "score_reasons": [{"kind": "fit", "label": "VP or head of department", "points": 20}],
+            **changes,
+        }
+    )  # fmt: skip
 
 
 def test_a_won_event_carries_the_deal_and_the_transition() -> None:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString
 
 import storage.types
 
@@ -24,8 +24,8 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.create_table(
         "app_state",
-        sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
-        sa.Column("value", sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
+        sa.Column("key", AutoString(length=100), nullable=False),
+        sa.Column("value", AutoString(length=2000), nullable=False),
         sa.Column("updated_at", storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("key"),
     )

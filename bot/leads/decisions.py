@@ -1,0 +1,65 @@
+"""A person's decision on an MQL — accept, reject, recycle, disqualify — checked and stored.
+
+Used by Slack buttons and slash commands alike. The move goes through
+``change_stage`` with the version read in the same transaction, so of two
+simultaneous decisions exactly one lands; the other learns who was first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from bot.core.lifecycle import Actor, plan_transition
+from bot.leads.qualify import change_stage
+from bot.leads.unit_of_work import Work
+from storage.enums import Stage
+from storage.leads import load_lead
+from storage.rows import LeadRow
+from storage.transitions import StaleLead
+
+#: the reject reason that sends a lead back to nurture; every other one disqualifies it
+RECYCLE_REASON = "not_ready"
+
+
+class Result(StrEnum):
+    DECIDED = "decided"
+    ALREADY_DECIDED = "already_decided"
+    GONE = "gone"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Who wants which lead moved where, and why."""
+
+    lead_id: int
+    target: Stage
+    actor: Actor
+    reason: str | None = None
+    note: str | None = None
+
+
+def reject_target(reason: str) -> Stage:
+    return Stage.RECYCLED if reason == RECYCLE_REASON else Stage.DISQUALIFIED
+
+
+def decide(work: Work, decision: Decision, now: datetime) -> tuple[Result, LeadRow | None]:
+    """Apply ``decision`` to an MQL; the result and the lead as it is now (None if gone).
+
+    A lead no longer in ``mql``, or changed by someone else between our read
+    and our write, is ``ALREADY_DECIDED``: nothing is written and the row
+    returned shows who decided.
+    """
+    lead = load_lead(work.conn, decision.lead_id)
+    if lead is None:
+        return Result.GONE, None
+    if lead.stage != Stage.MQL.value:
+        return Result.ALREADY_DECIDED, lead
+    plan = plan_transition(
+        lead.stage, decision.target, decision.actor, decision.reason, decision.note, now=now
+    )
+    try:
+        return Result.DECIDED, change_stage(work, lead, plan)
+    except StaleLead:  # the guarded update wrote nothing; read what the winner did
+        return Result.ALREADY_DECIDED, load_lead(work.conn, decision.lead_id)

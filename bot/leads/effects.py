@@ -1,0 +1,64 @@
+"""How features follow what happens to leads, without ``bot/leads`` knowing the features.
+
+A feature (the Slack handoff, outbound webhooks) contributes *effects*:
+functions run inside the transaction of the change they follow, which only
+queue work (outbox rows) and never call the network. ``create_app`` collects
+them into one ``Effects`` before anything else is built, and the unit of
+work (``bot.leads.unit_of_work``) runs them; so a change and everything it
+causes are committed together or not at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy.engine import Connection
+
+from bot.core.lifecycle import TransitionPlan
+from storage.rows import LeadRow
+
+
+class TransitionEffect(Protocol):
+    """Follows a stage change; ``lead`` is the row as it is after the change."""
+
+    def __call__(self, conn: Connection, lead: LeadRow, plan: TransitionPlan) -> None: ...
+
+
+class RescoreEffect(Protocol):
+    """Follows a new score of an undecided MQL that did not change its stage.
+
+    Cards about the lead show its score and whether it is hot, so they
+    follow it; ``before`` and ``after`` are the lead rows around the change.
+    """
+
+    def __call__(
+        self, conn: Connection, before: LeadRow, after: LeadRow, now: datetime
+    ) -> None: ...
+
+
+class ErasureEffect(Protocol):
+    """Cleans up what a feature sent elsewhere about a lead whose personal data goes.
+
+    Runs before the erasure, on the row as it was. Returns a line for the
+    admin's answer (what it did), or None when it had nothing to do.
+    """
+
+    def __call__(self, conn: Connection, lead: LeadRow, now: datetime) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class Effects:
+    """Every feature's effects, in the order they run."""
+
+    transition: tuple[TransitionEffect, ...] = ()
+    rescore: tuple[RescoreEffect, ...] = ()
+    erasure: tuple[ErasureEffect, ...] = ()
+
+    def __add__(self, other: Effects) -> Effects:
+        return Effects(
+            self.transition + other.transition,
+            self.rescore + other.rescore,
+            self.erasure + other.erasure,
+        )

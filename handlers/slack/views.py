@@ -1,0 +1,39 @@
+"""The reject modal's submission: a reason (and a note) in, the rejection stored."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck
+
+from bot.core.lifecycle import Actor, ActorKind
+from bot.leads.decisions import Decision, reject_target
+from bot.slack.blocks import REASON_BLOCK, REJECT_CALLBACK, parse_reject_submission
+from bot.slack.component import SlackRuntime
+from bot.slack.decisions import Clicker, decide_from_slack
+from handlers.slack.actions import may_decide
+from handlers.slack.payloads import lead_id_of
+
+
+def register(rt: SlackRuntime) -> None:
+    @rt.bolt.view(REJECT_CALLBACK)
+    async def reject_submitted(ack: AsyncAck, body: dict[str, Any]) -> None:
+        try:
+            submission = parse_reject_submission(body["view"])
+        except (ValueError, KeyError):
+            await ack(response_action="errors", errors={REASON_BLOCK: "Choose a reason"})
+            return
+        await ack()
+        clicker = Clicker(body["user"]["id"], submission.channel, body["trigger_id"])
+        lead_id = lead_id_of(submission.lead_id)
+        if lead_id is None or not await may_decide(rt, clicker):
+            return
+        actor = Actor(ActorKind.SLACK, clicker.user_id, admin=rt.is_admin(clicker.user_id))
+        decision = Decision(
+            lead_id,
+            reject_target(submission.reason),
+            actor,
+            submission.reason,
+            submission.note,
+        )
+        await rt.run_db(decide_from_slack, rt.services.work, clicker, decision, rt.services.clock())
