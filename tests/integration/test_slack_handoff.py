@@ -224,3 +224,31 @@ async def test_sla_reminder_and_escalation_are_sent_once_each(db_url: str) -> No
         assert len(app.ws.replies("C0SALES", waiting.ts)) == 2
         # the decided lead's thread holds only the decision
         assert len(app.ws.replies("C0SALES", decided.ts)) == 2
+
+
+async def test_an_undecided_mqls_cards_follow_its_score_and_turn_hot(db_url: str) -> None:
+    async with slack_app(db_url) as app:
+        pricing = demo_request()
+        pricing["activity"] = {"type": "pricing_view", "properties": {"path": "/pricing"}}
+        assert (await app.event(pricing)).is_success
+        await handed_over(app, cards=2)  # marketing notice and sales card; not hot yet
+        (sales,) = app.cards("C0SALES")
+        assert "🔥" not in sales.text and app.ws.messages("C0URGENT") == []
+        before = lead_row(app)
+        assert (before.stage, before.hot) == ("mql", False)
+
+        assert (await app.event(demo_request())).is_success  # she now asks for a demo
+        await app.ws.wait_until(lambda: len(app.ws.messages("C0URGENT")) == 1)
+        await app.ws.wait_for_calls("chat.update", 2)
+        after = lead_row(app)
+        assert after.hot and after.score > before.score
+        (sales,) = app.cards("C0SALES")  # the same card, updated in place
+        assert "🔥" in sales.text and has_buttons(sales.blocks)
+        assert f"{after.score} (fit" in dump(sales.blocks)
+        assert f"{after.score} (fit" in dump(app.cards("C0MARKETING")[0].blocks)
+        (urgent,) = app.ws.messages("C0URGENT")
+        assert has_buttons(urgent.blocks) and "🔥" in urgent.text
+
+        await app.click("U0ALICE", sales, ACCEPT_ACTION)  # the decision still wins
+        await app.ws.wait_until(lambda: not has_buttons(app.cards("C0SALES")[0].blocks))
+        assert not has_buttons(app.ws.messages("C0URGENT")[0].blocks)
