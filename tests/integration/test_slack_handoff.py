@@ -7,12 +7,15 @@ import json
 import time
 from datetime import UTC, datetime, timedelta
 
+import httpx
 from sqlalchemy import select
 
+from bot.demo.leads import sample_leads, send_demo
 from bot.sandbox import FakeSlackServer, Workspace
 from bot.slack.blocks import ACCEPT_ACTION, REJECT_ACTION
 from storage.models import Lead, Outbox, SlackMessage, Transition
 from tests.integration.slack_harness import TOKEN, SlackApp, demo_request, slack_app
+from tests.support.ingest import SECRET
 
 
 def lead_row(app: SlackApp, email: str = "jane@acme.example") -> Lead:
@@ -252,3 +255,16 @@ async def test_an_undecided_mqls_cards_follow_its_score_and_turn_hot(db_url: str
         await app.click("U0ALICE", sales, ACCEPT_ACTION)  # the decision still wins
         await app.ws.wait_until(lambda: not has_buttons(app.cards("C0SALES")[0].blocks))
         assert not has_buttons(app.ws.messages("C0URGENT")[0].blocks)
+
+
+async def test_the_demo_shows_as_many_hot_cards_as_it_announces(db_url: str) -> None:
+    leads = sample_leads()
+    hot = sum(lead.hot for lead in leads if lead.expect == "mql")
+    async with slack_app(db_url) as app:
+        with httpx.Client(timeout=10) as client:
+            responses = send_demo(client, app.url, SECRET)
+        assert all(r.status_code == 202 for r in responses)
+        await app.ws.wait_until(lambda: len(app.ws.messages("C0URGENT")) == hot)
+        await app.ws.wait_until(
+            lambda: sum("🔥" in card.text for card in app.cards("C0SALES")) == hot
+        )
