@@ -25,7 +25,7 @@ from storage.migrate import upgrade
 from storage.models import SQLModel
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+from tests.support.ci import IN_CI  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

@@ -22,7 +22,7 @@ from bot.app import create_app
 from bot.config.settings import Settings
 from bot.demo.leads import sample_leads, send_demo
 from bot.runtime.serving import ThreadedServer
-from tests.conftest import IN_CI
+from tests.support.ci import IN_CI
 
 pytestmark = pytest.mark.browser
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import insert
+from sqlalchemy.engine import Engine
+
+from storage.leads import load_lead
+from storage.models import Lead
 from storage.rows import LEAD_COLUMNS, LeadRow
 
 #: a VP at a mid-size German company: fit enough for the packaged rules' MQL threshold
@@ -30,3 +35,18 @@ def a_lead(**changes: Any) -> LeadRow:
         stage_changed_at=now, scored_at=now, version=2,
     )  # fmt: skip
     return replace(LeadRow.from_mapping(row), **changes)
+
+
+def store_lead(engine: Engine, **changes: Any) -> LeadRow:
+    """A lead written to the database as ``a_lead(**changes)`` describes it (its id is new)."""
+    values = {k: v for k, v in asdict(a_lead(**changes)).items() if k != "id"}
+    with engine.begin() as conn:
+        lead_id = conn.execute(insert(Lead.__table__).returning(Lead.id), values).scalar_one()
+    stored = load_lead_by_id(engine, lead_id)
+    assert stored is not None
+    return stored
+
+
+def load_lead_by_id(engine: Engine, lead_id: int) -> LeadRow | None:
+    with engine.connect() as conn:
+        return load_lead(conn, lead_id)

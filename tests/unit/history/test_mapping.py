@@ -16,7 +16,7 @@ from bot.history.mapping import (
     synthetic_email,
 )
 
-EXAMPLE = Path(__file__).parents[2] / "bot" / "history" / "examples" / "x-education-mapping.yaml"
+EXAMPLE = Path(__file__).parents[3] / "bot" / "history" / "examples" / "x-education-mapping.yaml"
 
 
 def parser(**mapping: object) -> RowParser:

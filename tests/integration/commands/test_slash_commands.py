@@ -11,8 +11,8 @@ from sqlalchemy import select
 from bot.leads.forget import NOT_SENT
 from bot.slack.blocks import ACCEPT_ACTION
 from storage.models import Event, Lead, Outbox, Transition
-from tests.integration.commands_harness import ADMIN, NOW, OUTSIDER, commands_app, seed
-from tests.integration.slack_harness import demo_request
+from tests.support.commands import ADMIN, NOW, OUTSIDER, commands_app, seed
+from tests.support.slack import demo_request
 
 
 def everything(blocks: list[dict]) -> str:

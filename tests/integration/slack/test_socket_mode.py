@@ -21,9 +21,9 @@ from bot.sandbox import FakeSlackServer, Workspace
 from bot.slack.blocks import ACCEPT_ACTION
 from storage.db import make_engine
 from storage.models import Lead
-from tests.integration.slack_harness import FAST, TOKEN, SlackApp, demo_request, serving
 from tests.support.clock import SettableClock
 from tests.support.ingest import SECRET
+from tests.support.slack import FAST, TOKEN, SlackApp, demo_request, serving
 
 APP_TOKEN = "xapp-1-A0LEADBOT-1-sandbox"
 

@@ -17,8 +17,8 @@ from bot.digests.job import send_latest
 from bot.sandbox import FakeSlackServer, Workspace
 from storage.db import make_engine
 from storage.models import DigestRun, Outbox
-from tests.integration.commands_harness import NOW, commands_app, config_with, seed
-from tests.integration.slack_harness import TOKEN
+from tests.support.commands import NOW, commands_app, config_with, seed
+from tests.support.slack import TOKEN
 
 DAILY = {"schedules": [{"channel": "C0SALES", "at": "08:00"}]}
 WEEKLY = {"schedules": [{"channel": "C0SALES", "edition": "weekly", "at": "08:00"}]}

@@ -32,8 +32,8 @@ from bot.config.slack import SlackConfig
 from bot.sandbox import Ephemeral, FakeSlackServer, Message, Workspace
 from storage.db import make_engine
 from storage.models import Event, Lead, SlackMessage, Transition
-from tests.integration.slack_harness import FAST, TOKEN, SlackApp, serving, settings_for
 from tests.support.clock import SettableClock
+from tests.support.slack import FAST, TOKEN, SlackApp, serving, settings_for
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 ADMIN = "U0CAROL"

@@ -14,8 +14,8 @@ from bot.demo.leads import sample_leads, send_demo
 from bot.sandbox import FakeSlackServer, Workspace
 from bot.slack.blocks import ACCEPT_ACTION, REJECT_ACTION
 from storage.models import Lead, Outbox, SlackMessage, Transition
-from tests.integration.slack_harness import TOKEN, SlackApp, demo_request, slack_app
 from tests.support.ingest import SECRET
+from tests.support.slack import TOKEN, SlackApp, demo_request, slack_app
 
 
 def lead_row(app: SlackApp, email: str = "jane@acme.example") -> Lead:

@@ -10,9 +10,9 @@ from bot.demo.client import signed_request
 from bot.digests.numbers import read_funnel
 from bot.sandbox import FakeSlackServer, Workspace
 from storage.db import make_engine
-from tests.integration.slack_harness import FAST as SLACK_FAST
-from tests.integration.slack_harness import TOKEN, demo_request, serving, settings_for
 from tests.support.ingest import SECRET
+from tests.support.slack import FAST as SLACK_FAST
+from tests.support.slack import TOKEN, demo_request, serving, settings_for
 from tests.support.webhooks import FAST as WEBHOOK_FAST
 from tests.support.webhooks import Receiver, config_with, receiving, subscriber, wait_until
 

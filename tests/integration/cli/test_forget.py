@@ -12,7 +12,7 @@ from bot.sandbox import FakeSlackServer, Workspace
 from storage import outbox
 from storage.clock import utc_now
 from storage.models import Lead, Outbox
-from tests.integration.test_delivery import make_worker, running, settled
+from tests.support.delivery import make_worker, running, settled
 
 
 @pytest.fixture

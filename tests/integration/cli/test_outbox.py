@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from bot.cli.outbox import outbox_app
 from bot.sandbox import FakeSlackServer, Workspace
 from storage import outbox
-from tests.integration.test_delivery import make_worker, post, running, settled
+from tests.support.delivery import make_worker, post, running, settled
 
 
 @pytest.fixture

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import itertools
 import time
-from collections.abc import AsyncIterator, Iterator, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection, Engine
 
 from bot.config.settings import load_settings
-from bot.delivery.policy import Outcome, RetryPolicy
-from bot.delivery.worker import DeliveryConfig, OutboxWorker, Sender
+from bot.delivery.policy import Outcome
+from bot.delivery.worker import DeliveryConfig
 from bot.sandbox import FakeSlackServer, Workspace
 from bot.slack.client import web_client
 from bot.slack.sender import METADATA_EVENT, SlackSender
@@ -27,13 +24,15 @@ from storage.clock import utc_now
 from storage.db import make_engine
 from storage.models import Outbox, SlackMessage
 from storage.slack_messages import PostedMessage, find_message
-
-#: fast enough that tests finish quickly, slow enough to exercise pacing and backoff
-FAST = DeliveryConfig(
-    per_second=50,
-    burst=5,
-    poll_interval=0.05,
-    retry=RetryPolicy(base=0.05, cap=0.2, max_attempts=30),
+from tests.support.delivery import (
+    FAST,
+    make_worker,
+    post,
+    running,
+    settled,
+    slack_sender,
+    statuses,
+    texts,
 )
 
 
@@ -41,71 +40,6 @@ FAST = DeliveryConfig(
 def slack() -> Iterator[FakeSlackServer]:
     with FakeSlackServer(Workspace.demo()) as server:
         yield server
-
-
-def slack_sender(
-    engine: Engine, slack: FakeSlackServer, token: str = "xoxb-delivery-test"
-) -> SlackSender:
-    client = AsyncWebClient(token=token, base_url=slack.api_url, timeout=5, retry_handlers=[])
-    return SlackSender(client, engine)
-
-
-def make_worker(
-    engine: Engine,
-    slack: FakeSlackServer,
-    config: DeliveryConfig = FAST,
-    *,
-    sender: Sender | None = None,
-    instance_id: str | None = None,
-) -> OutboxWorker:
-    return OutboxWorker(
-        engine,
-        senders={outbox.SLACK: sender or slack_sender(engine, slack)},
-        config=config,
-        instance_id=instance_id,
-    )
-
-
-@asynccontextmanager
-async def running(worker: OutboxWorker) -> AsyncIterator[OutboxWorker]:
-    await worker.start()
-    try:
-        yield worker
-    finally:
-        await worker.stop()
-
-
-def post(engine: Engine, key: str, channel: str = "C0SALES", **kwargs: object) -> bool:
-    with engine.begin() as conn:
-        return outbox.enqueue_slack(
-            conn,
-            dedupe_key=key,
-            target=channel,
-            method="chat.postMessage",
-            args={"channel": channel, "text": key},
-            **kwargs,  # type: ignore[arg-type]
-        )
-
-
-def statuses(engine: Engine) -> dict[str, str]:
-    with engine.connect() as conn:
-        return dict(conn.execute(select(Outbox.dedupe_key, Outbox.status)).all())  # type: ignore[arg-type]
-
-
-async def settled(engine: Engine, timeout: float = 10.0) -> dict[str, str]:
-    """Wait until no row is pending or in flight; return each row's status."""
-    deadline = time.monotonic() + timeout
-    while True:
-        found = await asyncio.to_thread(statuses, engine)
-        if all(s in (outbox.DONE, outbox.DEAD) for s in found.values()):
-            return found
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"outbox not settled: {found}")
-        await asyncio.sleep(0.02)
-
-
-def texts(slack: FakeSlackServer, channel: str = "C0SALES") -> list[str]:
-    return [m.text for m in slack.workspace.messages(channel)]
 
 
 async def test_only_committed_messages_are_sent_and_each_dedupe_key_once(

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("bot", "handlers", "storage")
 #: what the pure core must never reach, directly or through the project's own modules
 FRAMEWORKS = ("sqlalchemy", "sqlmodel", "slack_sdk", "slack_bolt", "httpx", "starlette")
@@ -112,6 +112,27 @@ def violations(root: Path) -> list[str]:
 
 def test_the_dependency_rules_hold() -> None:
     assert violations(ROOT) == []
+
+
+def test_no_test_module_imports_another() -> None:
+    """Shared test code lives in tests/support (benchmarks' in tests/perf); tests are no library."""
+    found = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = (
+                [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else []
+            )
+            found += [
+                f"{path.relative_to(ROOT)} imports {name}"
+                for name in names
+                if name.startswith("tests.")
+                and name.rsplit(".", 1)[-1].startswith(("test_", "bench_", "conftest"))
+            ]
+    assert found == []
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ from bot.sandbox.render import Node, WorkspaceNames, mrkdwn, render_blocks, snap
 from bot.slack.blocks import LeadCard, sales_handoff
 
 NAMES = WorkspaceNames(Workspace.demo())
-STATIC = Path(__file__).parents[2] / "bot" / "sandbox" / "static"
+STATIC = Path(__file__).parents[3] / "bot" / "sandbox" / "static"
 
 
 def text_of(nodes: list[Node]) -> str:
