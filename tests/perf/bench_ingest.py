@@ -28,43 +28,12 @@ from bot.demo.client import signed_request
 from bot.sandbox.server import FakeSlackServer
 from storage.db import make_engine
 from storage.migrate import upgrade
-from tests.perf.ingest_load import SECRET, measure, python, start, write_requests
+from tests.perf.ingest_load import SECRET, document, measure, python, start, write_requests
 from tests.support.servers import free_port
 
 SECONDS = int(os.environ.get("BENCH_SECONDS", "20"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "64"))
 BATCH_EVENTS = int(os.environ.get("BENCH_BATCH_EVENTS", "100000"))
-TITLES = ["VP Marketing", "CTO", "Student", "Head of Sales", "Engineer", "Director of IT"]
-#: a realistic mix per 100 events: mostly page views, a demo or contact request now and then
-ACTIVITY_MIX = (
-    ["page_view"] * 60 + ["email_click"] * 10 + ["content_download"] * 8 + ["pricing_view"] * 8
-    + ["ad_click"] * 6 + ["webinar"] * 4 + ["newsletter_signup"] * 2 + ["demo_request"]
-    + ["contact_request"]
-)  # fmt: skip
-
-
-LEADS = int(os.environ.get("BENCH_LEADS", "3000"))
-
-
-def document(n: int) -> dict:
-    """The n-th event of a stream where each of LEADS leads sends about ten events a run."""
-    lead = (n * 7919) % LEADS
-    return {
-        "type": "lead.activity",
-        "lead": {
-            "email": f"lead{lead}@company{lead % 997}.example",
-            "first_name": "Alex",
-            "last_name": f"Tester{lead}",
-            "job_title": TITLES[lead % len(TITLES)],
-            "company": f"Company {lead % 997}",
-            "country": ["DE", "US", "France", "GB"][lead % 4],
-            "company_size": (lead * 37) % 5000,
-        },
-        "activity": {
-            "type": ACTIVITY_MIX[(n * 2654435761) % len(ACTIVITY_MIX)],
-            "properties": {"path": f"/p/{n % 50}"},
-        },
-    }
 
 
 def serve_leadbot(database: Path, port: int, slack_api_url: str):  # type: ignore[no-untyped-def]

@@ -29,8 +29,7 @@ from bot.sandbox import FakeSlackServer, Interactions, SignedRequest, Workspace
 from bot.slack.blocks import ACCEPT_ACTION
 from storage.db import make_engine
 from storage.migrate import upgrade
-from tests.perf.bench_ingest import document
-from tests.perf.ingest_load import SECRET, python, run_wrk, start, write_requests
+from tests.perf.ingest_load import SECRET, document, python, run_wrk, start, write_requests
 from tests.support.servers import free_port
 
 CLICKS = int(os.environ.get("BENCH_CLICKS", "200"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -15,6 +16,37 @@ from tests.support.servers import start_server
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 LUA = Path(__file__).with_name("ingest_wrk.lua")
+
+TITLES = ["VP Marketing", "CTO", "Student", "Head of Sales", "Engineer", "Director of IT"]
+#: a realistic mix per 100 events: mostly page views, a demo or contact request now and then
+ACTIVITY_MIX = (
+    ["page_view"] * 60 + ["email_click"] * 10 + ["content_download"] * 8 + ["pricing_view"] * 8
+    + ["ad_click"] * 6 + ["webinar"] * 4 + ["newsletter_signup"] * 2 + ["demo_request"]
+    + ["contact_request"]
+)  # fmt: skip
+
+LEADS = int(os.environ.get("BENCH_LEADS", "3000"))
+
+
+def document(n: int) -> dict:
+    """The n-th event of a stream where each of LEADS leads sends about ten events a run."""
+    lead = (n * 7919) % LEADS
+    return {
+        "type": "lead.activity",
+        "lead": {
+            "email": f"lead{lead}@company{lead % 997}.example",
+            "first_name": "Alex",
+            "last_name": f"Tester{lead}",
+            "job_title": TITLES[lead % len(TITLES)],
+            "company": f"Company {lead % 997}",
+            "country": ["DE", "US", "France", "GB"][lead % 4],
+            "company_size": (lead * 37) % 5000,
+        },
+        "activity": {
+            "type": ACTIVITY_MIX[(n * 2654435761) % len(ACTIVITY_MIX)],
+            "properties": {"path": f"/p/{n % 50}"},
+        },
+    }
 
 
 @dataclass
