@@ -21,7 +21,7 @@ SANDBOX_API_PATH = "/sandbox/api/"
 REQUEST_TIMEOUT = 10
 
 
-def web_client(settings: Settings) -> AsyncWebClient:
+def web_client(settings: Settings, *, with_token: bool = True) -> AsyncWebClient:
     token: str | None
     if settings.sandbox and settings.slack_api_url == SLACK_API_URL:
         token, base_url = SANDBOX_TOKEN, settings.base_url + SANDBOX_API_PATH
@@ -29,5 +29,8 @@ def web_client(settings: Settings) -> AsyncWebClient:
         token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
         base_url = settings.slack_api_url
     return AsyncWebClient(
-        token=token, base_url=base_url, timeout=REQUEST_TIMEOUT, retry_handlers=[]
+        token=token if with_token else None,
+        base_url=base_url,
+        timeout=REQUEST_TIMEOUT,
+        retry_handlers=[],
     )

@@ -32,6 +32,7 @@ from bot.slack.client import web_client
 from bot.slack.deciders import DeciderCheck
 from bot.slack.erasure import redact_slack_messages
 from bot.slack.handoff import SlackHandoff
+from bot.slack.identity import BotIdentity
 from bot.slack.reminders import Reminders
 from bot.slack.sender import SlackSender
 from storage.outbox import SLACK
@@ -81,9 +82,12 @@ class SlackComponent(Component):
         """``delivery`` (pacing, retries) is what tests shorten."""
         settings = self._settings = services.settings
         client = web_client(settings)
+        self.identity = BotIdentity(client)
         bolt = AsyncApp(
             signing_secret=settings.effective_signing_secret(),
-            client=client,
+            # Bolt gives each request a copy of this client with the token authorize returns
+            client=web_client(settings, with_token=False),
+            authorize=self.identity.authorizer(),
             request_verification_enabled=True,
         )
         self.worker = OutboxWorker(
@@ -107,6 +111,7 @@ class SlackComponent(Component):
 
     async def start(self) -> None:
         await self.worker.start()
+        await self.identity.start()
         if self._settings.socket_mode and self._settings.slack_app_token is not None:
             token = self._settings.slack_app_token.get_secret_value()
             self._socket = AsyncSocketModeHandler(self.runtime.bolt, token)
@@ -117,4 +122,5 @@ class SlackComponent(Component):
         if self._socket is not None:
             await self._socket.close_async()  # type: ignore[no-untyped-call]  # untyped in Bolt
             self._socket = None
+        await self.identity.stop()
         await self.worker.stop()

@@ -12,6 +12,7 @@ import httpx
 from sqlalchemy.engine import Engine
 
 from bot.app import Features, create_app
+from bot.config.rules import LeadbotConfig
 from bot.config.settings import Settings
 from bot.delivery.policy import RetryPolicy
 from bot.delivery.worker import DeliveryConfig
@@ -89,7 +90,7 @@ class SlackApp:
 
 @asynccontextmanager
 async def slack_app(
-    db_url: str, *, slack: FakeSlackServer | None = None
+    db_url: str, *, slack: FakeSlackServer | None = None, config: LeadbotConfig | None = None
 ) -> AsyncIterator[SlackApp]:
     fake = slack or FakeSlackServer(Workspace.demo(), token=TOKEN)
     engine = make_engine(db_url)
@@ -97,6 +98,7 @@ async def slack_app(
     app = create_app(
         settings_for(db_url, fake.start()),
         engine=engine,
+        config=config,
         features=Features(slack_delivery=FAST, webhooks=False),
         clock=clock,
     )

@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from sqlalchemy import select
 
+from bot.config.rules import load_config
+from bot.config.slack import Deciders
 from bot.demo.leads import sample_leads, send_demo
 from bot.sandbox import FakeSlackServer, Workspace
 from bot.slack.blocks import ACCEPT_ACTION, REJECT_ACTION
@@ -268,3 +270,26 @@ async def test_the_demo_shows_as_many_hot_cards_as_it_announces(db_url: str) -> 
         await app.ws.wait_until(
             lambda: sum("🔥" in card.text for card in app.cards("C0SALES")) == hot
         )
+
+
+async def test_a_slack_outage_at_start_up_still_answers_commands_and_clicks(db_url: str) -> None:
+    fake = FakeSlackServer(Workspace.demo(), token=TOKEN)
+    fake.faults.server_error(times=None)  # every Web API method, auth.test included
+    base = load_config(None)
+    deciders = base.slack.model_copy(update={"deciders": Deciders(users=["U0ALICE"])})
+    async with slack_app(
+        db_url, slack=fake, config=base.model_copy(update={"slack": deciders})
+    ) as app:
+        assert (await app.event(demo_request())).is_success
+        command = app.people.command("U0ALICE", "C0SALES", "/leads", "help")
+        assert (await app.send(command)).status_code == 200  # acknowledged, not a 500
+
+        app.slack.faults.clear()  # Slack is back: the queued cards go out
+        await handed_over(app)
+        (sales,) = app.cards("C0SALES")
+
+        app.slack.faults.server_error(times=None)  # down again while someone clicks
+        assert (await app.click("U0ALICE", sales, ACCEPT_ACTION)).status_code == 200
+        await app.ws.wait_until(lambda: lead_row(app).stage == "sql")
+        app.slack.faults.clear()
+        await app.ws.wait_until(lambda: not has_buttons(app.cards("C0SALES")[0].blocks))
