@@ -8,36 +8,17 @@ each exists.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from storage.enums import OutboxStatus, Stage
 from storage.types import JSONType, UTCDateTime
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-class Stage(StrEnum):
-    """Lifecycle stages; the allowed moves between them live in ``bot.core.lifecycle``."""
-
-    NEW = "new"
-    MQL = "mql"
-    SQL = "sql"
-    RECYCLED = "recycled"
-    DISQUALIFIED = "disqualified"
-    WON = "won"
-    LOST = "lost"
-
-
-class OutboxStatus(StrEnum):
-    PENDING = "pending"
-    IN_FLIGHT = "in_flight"
-    DONE = "done"
-    DEAD = "dead"
 
 
 def _ts(*, index: bool = False, nullable: bool = True) -> Any:

@@ -9,22 +9,19 @@ running server delivers it and no instance sends that period again.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
-from bot.cli.common import config_or_exit, settings_or_exit
-from bot.config.digests import DigestSchedule
-from bot.config.rules import LeadbotConfig
-from bot.digests.job import claimant, compose
-from bot.digests.schedule import claim_and_enqueue, latest_period, next_run
-from bot.slack.component import web_client
-from storage.db import make_engine
+from bot.cli.common import config_or_exit, engine_or_exit, settings_or_exit
+
+if TYPE_CHECKING:
+    from bot.config.digests import DigestSchedule
+    from bot.config.rules import LeadbotConfig
 
 digest_app = typer.Typer(help="Preview and send digests.", no_args_is_help=True)
 schedule_app = typer.Typer(help="Scheduled jobs.", no_args_is_help=True)
@@ -44,12 +41,18 @@ def send(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the blocks only")] = False,
 ) -> None:
     """Send (or with --dry-run, print) the channel's latest due digest."""
+    import asyncio
+
+    from bot.digests.job import claimant, compose
+    from bot.digests.schedule import claim_and_enqueue, latest_period
+    from bot.slack.component import web_client
+
     settings = settings_or_exit(ERROR)
     config = config_or_exit(settings.config_path, ERROR)
     schedule = _schedule(config, channel, weekly)
     now = datetime.now(UTC)
     period = latest_period(config.digests, schedule, now)
-    engine = make_engine(settings.database_url)
+    engine = engine_or_exit(settings, ERROR)
     console = Console()
     try:
         client = None if dry_run else web_client(settings)
@@ -76,6 +79,8 @@ def send(
 @schedule_app.command("list")
 def list_jobs() -> None:
     """Each digest schedule and its next run, computed from the rules file."""
+    from bot.digests.schedule import next_run
+
     config = config_or_exit(settings_or_exit(ERROR).config_path, ERROR)
     console = Console(soft_wrap=True)
     if not config.digests.schedules:

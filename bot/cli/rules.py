@@ -4,21 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from bot.cli.common import config_or_exit, fail, parse_since, settings_or_exit
-from bot.config.rules import ScoringRules, default_rules_text
-from bot.core.conditions import describe_condition, describe_rule
-from bot.core.lifecycle import qualifies
-from bot.core.scoring import ActivityRecord, score_lead
-from bot.leads.explain import explain_score, stored_score
-from storage.db import make_engine
-from storage.lead_queries import activities_by_lead, lead_by_email, leads_active_since
+from bot.cli.common import config_or_exit, engine_or_exit, fail, parse_since, settings_or_exit
+
+if TYPE_CHECKING:
+    from bot.config.rules import ScoringRules
 
 rules_app = typer.Typer(help="Check, explain and try out scoring rules.", no_args_is_help=True)
 
@@ -39,6 +35,8 @@ def _add(table: Table, *cells: str) -> None:
 
 
 def _summary(rules: ScoringRules) -> Table:
+    from bot.core.conditions import describe_condition, describe_rule
+
     table = _table("Scoring rules", "section", "label", "condition", "effect")
     for rule in rules.fit:
         _add(table, "fit", rule.label, describe_rule(rule), f"{rule.points:+d}")
@@ -77,7 +75,7 @@ def _threshold_text(rules: ScoringRules) -> str:
 def check(
     file: Annotated[
         Path | None,
-        typer.Argument(help="Rules file (default: LEADBOT_CONFIG or the packaged rules)"),
+        typer.Argument(help="Rules file.", show_default="LEADBOT_CONFIG, else the packaged rules"),
     ] = None,
 ) -> None:
     """Validate a rules file and summarise what it gives points for."""
@@ -86,17 +84,19 @@ def check(
     console = Console()
     console.print(_summary(config.scoring))
     console.print(_threshold_text(config.scoring))
-    console.print(
-        f"[green]OK[/green]: {escape(str(path or 'the packaged default rules'))} is valid"
-    )
+    what = f"{escape(str(path))} is" if path else "the packaged default rules are"
+    console.print(f"[green]OK[/green]: {what} valid")
 
 
 @rules_app.command("explain")
 def explain(email: Annotated[str, typer.Argument(help="The lead's email address")]) -> None:
     """Show how a lead's stored score was reached, rule by rule."""
+    from bot.leads.explain import explain_score, stored_score
+    from storage.lead_queries import lead_by_email
+
     settings = settings_or_exit(ERROR)
     rules = config_or_exit(settings.config_path, ERROR).scoring
-    engine = make_engine(settings.database_url)
+    engine = engine_or_exit(settings, ERROR)
     try:
         with engine.connect() as conn:
             lead = lead_by_email(conn, email)
@@ -136,12 +136,16 @@ def whatif(
     ] = "30d",
 ) -> None:
     """Re-score recent leads under candidate rules, in memory, against the current rules."""
+    from bot.core.lifecycle import qualifies
+    from bot.core.scoring import ActivityRecord, score_lead
+    from storage.lead_queries import activities_by_lead, leads_active_since
+
     window = parse_since(since)
     candidate = config_or_exit(file, ERROR).scoring
     settings = settings_or_exit(ERROR)
     current = config_or_exit(settings.config_path, ERROR).scoring
     now = datetime.now(UTC)
-    engine = make_engine(settings.database_url)
+    engine = engine_or_exit(settings, ERROR)
     try:
         with engine.connect() as conn:
             leads = leads_active_since(conn, now - window)
@@ -177,6 +181,8 @@ def init_command(
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file")] = False,
 ) -> None:
     """Write the commented default rules file, to edit and point LEADBOT_CONFIG at."""
+    from bot.config.rules import default_rules_text
+
     if path.exists() and not force:
         fail([f"{path} already exists; use --force to overwrite it"], ERROR)
     path.write_text(default_rules_text(), encoding="utf-8")

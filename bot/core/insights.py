@@ -31,9 +31,10 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from storage.insight_queries import DecidedLead
+if TYPE_CHECKING:
+    from storage.insight_queries import DecidedLead
 
 Outcome = Literal["accepted", "won"]
 #: the normal quantile for a two-sided 95 % interval

@@ -30,6 +30,15 @@ def test_check_prints_the_summary_of_a_valid_file() -> None:
     assert result.exit_code == 0, result.output
     assert "Demo request" in result.output and "+40 each" in result.output
     assert "MQL when total ≥ 60 and fit ≥ 15 and engagement ≥ 10" in result.output
+    assert "OK: the packaged default rules are valid" in result.output
+
+
+def test_check_reads_conditions_as_words_not_patterns() -> None:
+    result = invoke("check")
+    assert "job title mentions vp, svp, evp, vice president or head of" in result.output
+    assert "attribute do_not_contact is true or yes" in result.output  # not [true, true, yes]
+    assert "country is one of US, CA, GB, IE, DE, AT, … (16 in all)" in result.output
+    assert "\\b" not in result.output and "[true" not in result.output
 
 
 def test_check_lists_problems_and_fails(tmp_path: Path) -> None:
