@@ -9,9 +9,17 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from bot.cli.common import config_or_exit, engine_or_exit, fail, parse_since, settings_or_exit
+from bot.cli.common import (
+    config_or_exit,
+    engine_or_exit,
+    fail,
+    parse_since,
+    settings_or_exit,
+)
+from bot.core.wording import counted
 
 if TYPE_CHECKING:
     from bot.config.rules import ScoringRules
@@ -20,6 +28,8 @@ rules_app = typer.Typer(help="Check, explain and try out scoring rules.", no_arg
 
 #: rules commands exit with 1 on any error
 ERROR = 1
+#: leads ``rules whatif`` lists per table unless asked for all
+SHOWN_ROWS = 20
 
 
 def _table(title: str, *columns: str) -> Table:
@@ -130,10 +140,14 @@ def explain(email: Annotated[str, typer.Argument(help="The lead's email address"
 
 @rules_app.command("whatif")
 def whatif(
-    file: Annotated[Path, typer.Argument(help="Candidate rules file")],
+    file: Annotated[Path, typer.Argument(help="Candidate rules file.")],
     since: Annotated[
-        str, typer.Option(help="Leads first seen or active within this window: 12h, 30d, 2w")
+        str, typer.Option(help="Leads first seen or active within this window: 12h, 30d, 2w.")
     ] = "30d",
+    rows: Annotated[
+        int, typer.Option(min=0, help="Leads listed per table, largest change first.")
+    ] = SHOWN_ROWS,
+    show_all: Annotated[bool, typer.Option("--all", help="List every lead that changes.")] = False,
 ) -> None:
     """Re-score recent leads under candidate rules, in memory, against the current rules."""
     from bot.core.lifecycle import qualifies
@@ -146,32 +160,50 @@ def whatif(
     current = config_or_exit(settings.config_path, ERROR).scoring
     now = datetime.now(UTC)
     engine = engine_or_exit(settings, ERROR)
-    try:
-        with engine.connect() as conn:
-            leads = leads_active_since(conn, now - window)
-            activities = activities_by_lead(conn, [lead["id"] for lead in leads])
-    finally:
-        engine.dispose()
     gained: list[tuple[str, int, int]] = []
     lost: list[tuple[str, int, int]] = []
-    for lead in leads:
-        records = [ActivityRecord.from_row(a) for a in activities[lead["id"]]]
-        before = score_lead(lead, records, current, now)
-        after = score_lead(lead, records, candidate, now)
-        row = (lead["email"], before.total, after.total)
-        if qualifies(after, candidate) and not qualifies(before, current):
-            gained.append(row)
-        elif qualifies(before, current) and not qualifies(after, candidate):
-            lost.append(row)
+    with _progress() as progress:
+        task = progress.add_task("reading leads", total=None)
+        try:
+            with engine.connect() as conn:
+                leads = leads_active_since(conn, now - window)
+                activities = activities_by_lead(conn, [lead["id"] for lead in leads])
+        finally:
+            engine.dispose()
+        progress.update(task, description="re-scoring", total=len(leads), refresh=True)
+        for lead in leads:
+            records = [ActivityRecord.from_row(a) for a in activities[lead["id"]]]
+            before = score_lead(lead, records, current, now)
+            after = score_lead(lead, records, candidate, now)
+            row = (lead["email"], before.total, after.total)
+            if qualifies(after, candidate) and not qualifies(before, current):
+                gained.append(row)
+            elif qualifies(before, current) and not qualifies(after, candidate):
+                lost.append(row)
+            progress.advance(task)
     console = Console()
-    console.print(f"{len(leads)} leads seen or active in the last {since}; nothing was written.")
+    seen = counted(len(leads), "lead")
+    console.print(f"{seen} seen or active in the last {since}; nothing was written.")
     console.print(f"MQLs gained: {len(gained)}   MQLs lost: {len(lost)}")
-    for title, rows in (("gained", gained), ("lost", lost)):
-        if rows:
+    limit = None if show_all else rows
+    for title, changed in (("gained", gained), ("lost", lost)):
+        if changed:
+            changed.sort(key=lambda row: (-abs(row[2] - row[1]), row[0]))
             table = _table(f"MQLs {title}", "email", "current total", "candidate total")
-            for email, before_total, after_total in rows:
+            for email, before_total, after_total in changed[:limit]:
                 _add(table, email, str(before_total), str(after_total))
             console.print(table)
+            if limit is not None and len(changed) > limit:
+                console.print(f"… and {len(changed) - limit:,} more (--all lists every one)")
+
+
+def _progress() -> Progress:
+    """A bar on stderr while leads are read and scored; gone once done.
+
+    Its console is made here, not at import, so it sees the terminal it runs in.
+    """
+    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn()]
+    return Progress(*columns, TimeElapsedColumn(), console=Console(stderr=True), transient=True)
 
 
 def init_command(
