@@ -4,8 +4,9 @@ The page never parses markup: it receives nodes (``{"text": …}``, ``{"tag":
 "b", "children": […]}``, ``{"link": url, …}``, ``{"mention": "@Alice"}``,
 ``{"date": unix seconds, "format": …, "fallback": …}``) and builds DOM
 elements from a fixed list of tags, putting every string in ``textContent``.
-A date is formatted by the page, as Slack does, in the reader's own time zone. So whatever a lead's name holds, it can only ever show up
-as text; and because the parsing happens here, it is tested in Python.
+So whatever a lead's name holds, it can only ever show up as text; and
+because the parsing happens here, it is tested in Python. A date is
+formatted by the page, as Slack does, in the reader's own time zone.
 
 Parsing follows Slack: ``<…>`` tokens (links, mentions, dates) are read first,
 then ``*bold*``, ``_italic_``, ``~strike~``, ``` `code` ```, fenced blocks and
