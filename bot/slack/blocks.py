@@ -67,6 +67,13 @@ REJECT_REASONS: dict[str, str] = {
     "other": "Other",
 }
 
+
+def reject_reason_label(reason: str) -> str:
+    """A reject reason as the modal names it (``Not a fit``); free text stays as typed."""
+    label = REJECT_REASONS.get(reason)
+    return label.split(" — ")[0] if label else reason
+
+
 TOP_REASONS = 3
 LATEST_ACTIVITIES = 3
 _ACCEPTED_STAGES = {"sql", "won", "lost"}
