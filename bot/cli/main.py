@@ -20,6 +20,7 @@ from rich.console import Console
 from bot.cli.common import (
     config_or_exit,
     engine_or_exit,
+    err,
     fail,
     missing_sqlite_file,
     safe_url,
@@ -99,8 +100,13 @@ def serve(
 
 
 def _banner(settings: Settings) -> None:
-    """Say what runs where, and the next step: the sandbox page, or how to leave it."""
+    """Say what runs where, and the next step: the sandbox page, or how to leave it.
+
+    In sandbox mode it also names the webhook secret, so test events can be
+    signed by hand; a workspace's secret is never printed.
+    """
     from bot.sandbox.component import sandbox_url
+    from storage.db import is_sqlite
 
     base = settings.base_url
     if settings.sandbox:
@@ -117,12 +123,23 @@ def _banner(settings: Settings) -> None:
     ]
     if settings.sandbox:
         demo = "leadbot demo" + ("" if base == DEFAULT_BASE_URL else f" --url {base}")
+        whose = (
+            "LEADBOT_WEBHOOK_SECRET" if settings.webhook_secret else "the built-in sandbox secret"
+        )
         lines += [
+            f"  secret:    {settings.effective_webhook_secret()}  ({whose}; signs test events)",
             f"  sandbox:   [bold]{sandbox_url(base)}[/bold]  (open it in a browser)",
             f"  demo:      {demo}  (sends sample leads; MQL cards appear in #sales)",
             "  workspace: set SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET and LEADBOT_WEBHOOK_SECRET "
             "to use a real Slack workspace (docs/slack.md)",
         ]
+    if settings.sandbox and not is_sqlite(settings.database_url):
+        err.print(
+            "[yellow]warning:[/yellow] sandbox mode on PostgreSQL: run a single instance. The "
+            "sandbox's Slack stand-in lives in each process, so two instances split the "
+            "workspace and dead-letter each other's cards (docs/deployment.md).",
+            highlight=False,
+        )
     for line in lines:
         console.print(line, highlight=False)
 

@@ -101,7 +101,7 @@ async def test_explain_names_rules_by_label_and_reads_their_conditions(db_url: s
                     first_seen_at=NOW,
                     updated_at=NOW,
                     scored_at=NOW,
-                )  # fmt: skip
+                )
             ).inserted_primary_key[0]
             conn.execute(
                 insert(Activity.__table__).values(

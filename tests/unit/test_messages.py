@@ -32,10 +32,10 @@ from bot.slack.blocks import (
 )
 from bot.slack.text import (
     BLOCKS_PER_MESSAGE_MAX,
-    date_token,
     HEADER_TEXT_MAX,
     SECTION_FIELD_MAX,
     SECTION_TEXT_MAX,
+    date_token,
     escape,
     fit_blocks,
     truncate,
@@ -273,7 +273,7 @@ def test_why_adds_up_to_the_score_and_names_the_hot_reason() -> None:
         "• +4 more (+20)",
         "🔥 Asked for a demo this week",
     ]
-    assert 40 + 20 + 14 + 20 == lead.score_total
+    assert lead.score_total == 40 + 20 + 14 + 20
 
 
 def test_why_lists_every_reason_when_there_are_few() -> None:
