@@ -183,10 +183,10 @@ def already_decided(card: LeadCard, now: datetime) -> OutgoingMessage:
     return _message(text, [SectionBlock(text=text)])
 
 
-def reminder_text(card: LeadCard, now: datetime, *, group_id: str | None = None) -> OutgoingMessage:
-    """The threaded nudge when an MQL waits past its SLA."""
+def reminder_text(card: LeadCard, now: datetime, *, mention: str = "") -> OutgoingMessage:
+    """The threaded nudge when an MQL waits past its SLA; ``mention`` is ready mrkdwn."""
     waited = f"⏰ {_who(card)} has waited {_age(card.mql_at, now)} for a decision."
-    text = " ".join(p for p in (group_mention(group_id), waited) if p)
+    text = " ".join(p for p in (mention, waited) if p)
     return _message(text, [SectionBlock(text=text)])
 
 

@@ -38,7 +38,7 @@ from bot.slack.blocks import (
     sales_handoff,
 )
 from bot.slack.cards import build_card
-from bot.slack.text import escape, group_mention, mrkdwn
+from bot.slack.text import escape, mrkdwn, route_mention
 from storage.models import Stage
 from storage.outbox import OUTBOX, SLACK, enqueue_slack
 
@@ -100,7 +100,7 @@ class SlackHandoff:
         for channel in self.config.marketing_channels:
             _post_card(conn, lead, MARKETING, channel, notice)
         route = self.config.route_for(lead)
-        handoff = _mentioning(sales_handoff(card, now), route.mention)
+        handoff = _mentioning(sales_handoff(card, now), route_mention(route.mention, route.people))
         _post_card(conn, lead, SALES, route.channel, handoff)
         urgent = self.config.urgent_channel
         if card.hot and urgent and urgent != route.channel:
@@ -157,9 +157,8 @@ def _post_card(
     )
 
 
-def _mentioning(message: OutgoingMessage, group_id: str | None) -> OutgoingMessage:
-    """The handoff with the route's group mentioned, in the notification text and on the card."""
-    mention = group_mention(group_id)
+def _mentioning(message: OutgoingMessage, mention: str) -> OutgoingMessage:
+    """The handoff with the route's mention, in the notification text and on the card."""
     if not mention:
         return message
     line = {"type": "context", "elements": [{"type": "mrkdwn", "text": mention}]}

@@ -21,6 +21,7 @@ from bot.config.slack import SlackConfig
 from bot.slack.blocks import escalation, reminder_text
 from bot.slack.cards import build_card
 from bot.slack.handoff import POST, SALES, cards_of, round_key
+from bot.slack.text import route_mention
 from storage.models import Lead, Stage
 from storage.outbox import OUTBOX, enqueue_slack
 
@@ -117,7 +118,8 @@ def _queue(
         sales = next((c for c in cards_of(conn, lead) if c.purpose == SALES), None)
         if sales is None:  # never handed over in Slack: nothing to remind in
             return 0
-        message = reminder_text(card, now, group_id=config.route_for(lead).mention)
+        route = config.route_for(lead)
+        message = reminder_text(card, now, mention=route_mention(route.mention, route.people))
         target, extra = sales.channel, {"thread_of": sales.dedupe_key}
         args = message.as_kwargs()
     else:

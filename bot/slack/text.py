@@ -98,6 +98,11 @@ def group_mention(group_id: str | None) -> str:
     return ""
 
 
+def route_mention(group_id: str | None, people: Sequence[str] = ()) -> str:
+    """The route's user group, or without one each of ``people``: whom a card pings."""
+    return group_mention(group_id) or " ".join(user_mention(person) for person in people)
+
+
 def date_token(at: datetime) -> str:
     """A date Slack shows in each reader's own time zone, with UTC text as the fallback."""
     utc = at.astimezone(UTC)

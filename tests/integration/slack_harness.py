@@ -12,6 +12,7 @@ import httpx
 from sqlalchemy.engine import Engine
 
 from bot.app import create_app
+from bot.config.rules import LeadbotConfig
 from bot.config.settings import Settings
 from bot.delivery.policy import RetryPolicy
 from bot.delivery.worker import DeliveryConfig
@@ -66,13 +67,15 @@ class SlackApp:
 
 @asynccontextmanager
 async def slack_app(
-    db_url: str, *, slack: FakeSlackServer | None = None
+    db_url: str, *, slack: FakeSlackServer | None = None, config: LeadbotConfig | None = None
 ) -> AsyncIterator[SlackApp]:
+    """A leadbot on the packaged rules, or ``config``, with Slack played by ``slack``."""
     fake = slack or FakeSlackServer(Workspace.demo(), token=TOKEN)
     engine = make_engine(db_url)
     app = create_app(
         settings_for(db_url, fake.start()),
         engine=engine,
+        config=config,
         components=[lambda ctx: SlackComponent(ctx, delivery=FAST)],
     )
     async with serving(app, fake, engine) as (url, http, people):

@@ -38,6 +38,7 @@ from bot.slack.text import (
     date_token,
     escape,
     fit_blocks,
+    group_mention,
     truncate,
 )
 
@@ -108,7 +109,7 @@ def all_messages(lead: LeadCard) -> list[Any]:
         decided_card(decided, NOW),
         decision_reply(decided, NOW),
         already_decided(decided, NOW),
-        reminder_text(lead, NOW, group_id="S0SALES"),
+        reminder_text(lead, NOW, mention=group_mention("S0SALES")),
         escalation(lead, NOW, permalink="https://x.slack.com/archives/C1/p1"),
         OutgoingMessage(text="", blocks=reject_modal(42, lead)["blocks"]),
     ]
@@ -132,7 +133,8 @@ def test_hostile_fields_ping_nobody_and_fit_block_kit_limits() -> None:
 def test_mentions_the_bot_makes_itself_still_work() -> None:
     decided = replace(card(), stage="sql", decided_by="U0ALICE", decided_at=NOW)
     assert "<@U0ALICE>" in decided_card(decided, NOW).text
-    assert reminder_text(card(), NOW, group_id="S0SALES").text.startswith("<!subteam^S0SALES>")
+    reminded = reminder_text(card(), NOW, mention=group_mention("S0SALES"))
+    assert reminded.text.startswith("<!subteam^S0SALES>")
     assert "<@" not in decided_card(replace(decided, decided_by="<!here>"), NOW).text
 
 
