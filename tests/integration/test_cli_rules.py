@@ -4,19 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 import typer
-from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
 from bot.cli.rules import init_command, rules_app
 from bot.config.rules import default_rules_text, load_config
-from bot.core.scoring import ActivityRecord, score_lead
-from storage.models import Activity, Lead
-from tests.support.leads import SENIOR_BUYER
+from tests.support.leads import SENIOR_BUYER, store_lead
 
 runner = CliRunner()
 PROFILE = SENIOR_BUYER
@@ -64,32 +60,6 @@ def test_init_writes_the_default_once(tmp_path: Path) -> None:
     assert path.read_text() == "# edited\n"
     assert runner.invoke(app, [str(path), "--force"]).exit_code == 0
     assert path.read_text() == default_rules_text()
-
-
-def store_lead(engine: Engine, scored_at: datetime, **profile: Any) -> None:
-    """A lead scored at ``scored_at`` under the default rules, as ingest stores it."""
-    visited = scored_at - timedelta(days=2)
-    records = [ActivityRecord("pricing_view", visited, {})]
-    score = score_lead(profile, records, load_config(None).scoring, scored_at)
-    with engine.begin() as conn:
-        lead_id = conn.execute(
-            insert(Lead.__table__).values(
-                **profile,
-                utm={},
-                score_reasons=score.to_reasons(),
-                fit_score=score.fit,
-                engagement_score=score.engagement,
-                score=score.total,
-                scored_at=scored_at,
-                first_seen_at=visited,
-                updated_at=scored_at,
-            )
-        ).inserted_primary_key[0]
-        conn.execute(
-            insert(Activity.__table__).values(
-                lead_id=lead_id, type="pricing_view", occurred_at=visited, properties={}
-            )
-        )
 
 
 @pytest.fixture

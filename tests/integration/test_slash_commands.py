@@ -6,13 +6,14 @@ import asyncio
 import json
 from datetime import timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from bot.leads.forget import NOT_SENT
 from bot.slack.blocks import ACCEPT_ACTION
-from storage.models import Activity, Event, Lead, Outbox, Transition
+from storage.models import Event, Lead, Outbox, Transition
 from tests.integration.commands_harness import ADMIN, NOW, OUTSIDER, commands_app, seed
 from tests.integration.slack_harness import demo_request
+from tests.support.leads import store_lead
 
 
 def everything(blocks: list[dict]) -> str:
@@ -87,27 +88,9 @@ async def test_show_search_mine_and_explain(db_url: str) -> None:
 
 async def test_explain_names_rules_by_label_and_reads_their_conditions(db_url: str) -> None:
     async with commands_app(db_url) as app:
-        with app.ctx.engine.begin() as conn:
-            lead_id = conn.execute(
-                insert(Lead.__table__).values(
-                    email="vp@initech.example",
-                    job_title="VP Sales",
-                    company="Initech",
-                    company_size=300,
-                    country="DE",
-                    utm={},
-                    attributes={},
-                    score_reasons=[],
-                    first_seen_at=NOW,
-                    updated_at=NOW,
-                    scored_at=NOW,
-                )
-            ).inserted_primary_key[0]
-            conn.execute(
-                insert(Activity.__table__).values(
-                    lead_id=lead_id, type="demo_request", occurred_at=NOW, properties={}
-                )
-            )
+        profile = {"job_title": "VP Sales", "company_size": 300, "country": "DE"}
+        store_lead(app.ctx.engine, NOW, activity="demo_request", age=timedelta(0),
+                   email="vp@initech.example", company="Initech", **profile)  # fmt: skip
         explained = await app.answer("explain vp@initech.example")
     [head, *sections] = [b["text"]["text"] for b in explained.blocks if b["type"] == "section"]
     assert head == "*Why vp@initech.example scores 85* (fit 45 · engagement 40)"
