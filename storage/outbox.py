@@ -48,7 +48,8 @@ class OutboxItem:
     dedupe_key: str
     lead_id: int | None
     status: str
-    #: failed attempts that may have reached the receiver; they count toward dead-lettering
+    #: calls that may have reached the receiver: the failed ones, which count toward
+    #: dead-lettering, and the one that delivered (waits for pacing or 429 are not attempts)
     attempts: int
     next_attempt_at: datetime
     claimed_until: datetime | None
@@ -241,11 +242,12 @@ def _settle_statement(columns: tuple[str, ...]) -> Any:
 def complete(
     conn: Connection, item: OutboxItem, *, now: datetime, result: Mapping[str, Any]
 ) -> bool:
-    """Mark a claimed row delivered; ``False`` if the claim was lost meanwhile."""
+    """Mark a claimed row delivered, counting the attempt; ``False`` if the claim was lost."""
     return _settle(
         conn,
         item,
         status=DONE,
+        attempts=item.attempts + 1,
         result=dict(result),
         done_at=now,
         claimed_until=None,

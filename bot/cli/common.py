@@ -2,6 +2,10 @@
 
 Errors go to stderr, one ``error:`` line each, so a command's output can be
 piped; each command chooses its exit code.
+
+Settings, rules, SQLAlchemy and everything else a command works with are
+imported inside the functions that use them: ``leadbot --help`` loads every
+command module, and should answer at once.
 """
 
 from __future__ import annotations
@@ -9,16 +13,17 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from sqlalchemy.engine import Engine
 
-from bot.config.rules import LeadbotConfig, load_config
-from bot.config.settings import ConfigError, Settings, load_settings
-from bot.config.yaml_places import RulesError
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from bot.config.rules import LeadbotConfig
+    from bot.config.settings import Settings
 
 err = Console(stderr=True, soft_wrap=True)
 
@@ -35,6 +40,8 @@ def fail(lines: list[str], code: int = 2) -> NoReturn:
 
 def settings_or_exit(code: int = 2, **overrides: object) -> Settings:
     """The settings from the environment, or each problem with them and an exit."""
+    from bot.config.settings import ConfigError, load_settings
+
     try:
         return load_settings(**overrides)
     except ConfigError as exc:
@@ -43,6 +50,9 @@ def settings_or_exit(code: int = 2, **overrides: object) -> Settings:
 
 def config_or_exit(path: Path | None, code: int = 2) -> LeadbotConfig:
     """The rules file at ``path`` (``None``: the packaged rules), or its problems and an exit."""
+    from bot.config.rules import load_config
+    from bot.config.yaml_places import RulesError
+
     try:
         return load_config(path)
     except RulesError as exc:
@@ -57,11 +67,34 @@ def safe_url(settings: Settings) -> str:
     return make_url(settings.database_url).render_as_string(hide_password=True)
 
 
+def missing_sqlite_file(settings: Settings) -> Path | None:
+    """The SQLite file the settings name when it does not exist yet, else ``None``.
+
+    SQLite creates a missing file on connect, so a command that only reads
+    must look before it connects, or it leaves an empty database behind.
+    """
+    from sqlalchemy.engine import make_url
+
+    url = make_url(settings.database_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    if url.query.get("uri") or url.database.startswith("file:"):
+        return None  # a URI filename (mode=ro, …) says for itself whether to create the file
+    path = Path(url.database)
+    return None if path.exists() else path
+
+
 def engine_or_exit(settings: Settings, code: int = 2, upgrade_hint: str = "") -> Engine:
-    """An engine on a database whose schema is current, or why not and an exit."""
+    """An engine on a database whose schema is current, or why not and an exit.
+
+    A SQLite file that does not exist yet is reported without being created.
+    """
     from storage.db import make_engine
     from storage.migrate import pending_migration
 
+    if (path := missing_sqlite_file(settings)) is not None:
+        hint = f"run `leadbot db upgrade` first{upgrade_hint}"
+        fail([f"there is no database at {path.resolve()}; {hint}"], code)
     engine = make_engine(settings.database_url)
     try:
         problem = pending_migration(engine)

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import time
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import httpx
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from bot.cli.common import settings_or_exit
+from bot.core.wording import counted
 from bot.demo.leads import SampleLead, sample_leads, send_demo
+
+if TYPE_CHECKING:
+    import httpx
 
 SAMPLE_COUNT = len(sample_leads())
 
@@ -21,7 +24,10 @@ console = Console(soft_wrap=True, highlight=False)
 def demo_command(
     url: Annotated[
         str | None,
-        typer.Option(help="Base URL of the running server [default: LEADBOT_PUBLIC_URL]."),
+        typer.Option(
+            help="Base URL of the running server.",
+            show_default="LEADBOT_PUBLIC_URL, else http://LEADBOT_HOST:PORT",
+        ),
     ] = None,
     count: Annotated[
         int, typer.Option(min=1, max=SAMPLE_COUNT, help="How many of the sample leads to send.")
@@ -31,13 +37,15 @@ def demo_command(
     ] = 0.5,
 ) -> None:
     """Send a stream of sample leads (hot, lukewarm, disqualified) to a running server."""
+    import httpx
+
     from bot.sandbox.component import sandbox_url
 
     settings = settings_or_exit()
     base_url = (url or settings.base_url).rstrip("/")
     leads = sample_leads()[:count]
     watch = sandbox_url(base_url) if settings.sandbox else "your Slack sales channel"
-    console.print(f"Sending {len(leads)} sample leads to {base_url}/webhooks/generic")
+    console.print(f"Sending {counted(len(leads), 'sample lead')} to {base_url}/webhooks/generic")
     console.print(f"Watch the cards arrive at [bold]{watch}[/bold]\n")
 
     def report(lead: SampleLead, response: httpx.Response) -> None:
@@ -45,7 +53,7 @@ def demo_command(
             events = len(lead.activities)
             console.print(
                 f"  [green]✓[/green] {escape(lead.name)} — {escape(lead.describe())}: "
-                f"{events} event{'s' * (events != 1)} → expect {lead.expectation()}"
+                f"{counted(events, 'event')} → expect {lead.expectation()}"
             )
         else:
             console.print(f"  [red]✗[/red] {escape(lead.name)}: {response.status_code}")
@@ -74,6 +82,7 @@ def demo_command(
         raise typer.Exit(1)
     mqls = [lead for lead in leads if lead.expect == "mql"]
     hot = sum(lead.hot for lead in mqls)
-    console.print(f"\nDone: {len(mqls)} MQL cards ({hot} hot) should now be in {watch}.")
+    cards = counted(len(mqls), "MQL card")
+    console.print(f"\nDone: {cards} ({hot} hot) should now be in {watch}.")
     if settings.sandbox:
         console.print("Accept or reject them there, and try /leads pending in the message box.")

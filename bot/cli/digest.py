@@ -10,23 +10,19 @@ digests) with its next run, from the schedule the app itself builds.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
-from bot.cli.common import config_or_exit, settings_or_exit
-from bot.config.digests import DigestSchedule
-from bot.config.rules import LeadbotConfig
-from bot.digests.job import claimant, compose
-from bot.digests.schedule import claim_and_enqueue, latest_period
-from bot.leads.unit_of_work import UnitOfWork
-from bot.slack.client import web_client
-from storage.db import make_engine
+from bot.cli.common import config_or_exit, engine_or_exit, settings_or_exit
+
+if TYPE_CHECKING:
+    from bot.config.digests import DigestSchedule
+    from bot.config.rules import LeadbotConfig
 
 digest_app = typer.Typer(help="Preview and send digests.", no_args_is_help=True)
 schedule_app = typer.Typer(help="Scheduled jobs.", no_args_is_help=True)
@@ -46,12 +42,19 @@ def send(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the blocks only")] = False,
 ) -> None:
     """Send (or with --dry-run, print) the channel's latest due digest."""
+    import asyncio
+
+    from bot.digests.job import claimant, compose
+    from bot.digests.schedule import claim_and_enqueue, latest_period
+    from bot.leads.unit_of_work import UnitOfWork
+    from bot.slack.client import web_client
+
     settings = settings_or_exit(ERROR)
     config = config_or_exit(settings.config_path, ERROR)
     schedule = _schedule(config, channel, weekly)
     now = datetime.now(UTC)
     period = latest_period(config.digests, schedule, now)
-    engine = make_engine(settings.database_url)
+    engine = engine_or_exit(settings, ERROR)
     work = UnitOfWork(engine)
     console = Console()
     try:
@@ -84,7 +87,7 @@ def list_jobs() -> None:
 
     settings = settings_or_exit(ERROR)
     config = config_or_exit(settings.config_path, ERROR)
-    app = create_app(settings, engine=make_engine(settings.database_url), config=config)
+    app = create_app(settings, engine=engine_or_exit(settings, ERROR), config=config)
     console = Console(soft_wrap=True)
     now = datetime.now(UTC)
     for job in app.state.schedule.jobs():

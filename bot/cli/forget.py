@@ -17,9 +17,6 @@ from rich.console import Console
 from rich.markup import escape
 
 from bot.cli.common import config_or_exit, engine_or_exit, fail, settings_or_exit
-from bot.leads.forget import already_erased, forget_lead
-from bot.leads.unit_of_work import UnitOfWork
-from storage.leads import lead_by_email
 
 #: exit status when there is no such lead
 ERROR = 1
@@ -33,6 +30,9 @@ def forget_command(
 ) -> None:
     """Erase a lead's personal data (as /leads forget): Slack messages and subscribers too."""
     from bot.app import app_effects
+    from bot.leads.forget import already_erased, forget_lead
+    from bot.leads.unit_of_work import UnitOfWork
+    from storage.leads import lead_by_email
 
     settings = settings_or_exit(ERROR)
     engine = engine_or_exit(settings, ERROR)

@@ -11,7 +11,7 @@ import json
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -19,17 +19,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from bot.cli.common import config_or_exit, engine_or_exit, err, fail, settings_or_exit
-from bot.config.rules import LeadbotConfig, ScoringRules
-from bot.core.conditions import describe_rule
-from bot.history.evaluate import (
-    Metrics,
-    evaluate_rules,
-    record_from_stored,
-    records_from_csv,
-    split_holdout,
-)
-from bot.history.importer import ImportReport, count_lines, import_leads
-from bot.history.mapping import MappingError, load_mapping
+
+if TYPE_CHECKING:
+    from bot.config.rules import LeadbotConfig, ScoringRules
+    from bot.history.evaluate import Metrics
+    from bot.history.importer import ImportReport
 
 console = Console()
 
@@ -50,7 +44,8 @@ def _rules(path: Path | None) -> LeadbotConfig:
 
 MappingOption = Annotated[Path, typer.Option("--mapping", help="Column mapping (YAML).")]
 RulesOption = Annotated[
-    Path | None, typer.Option(help="Rules file [default: LEADBOT_CONFIG, else the packaged rules].")
+    Path | None,
+    typer.Option(help="Rules file.", show_default="LEADBOT_CONFIG, else the packaged rules"),
 ]
 HoldoutOption = Annotated[
     float,
@@ -68,6 +63,9 @@ def import_command(
     mapping: MappingOption,
 ) -> None:
     """Import historical leads from a CSV; re-importing updates them. No Slack messages."""
+    from bot.history.importer import count_lines, import_leads
+    from bot.history.mapping import MappingError, load_mapping
+
     try:
         lead_mapping = load_mapping(mapping)
     except MappingError as exc:
@@ -110,7 +108,12 @@ def calibrate_command(
     out: Annotated[Path, typer.Option(dir_okay=False, help="Where to write the rules file.")],
     target_recall: Annotated[
         float | None,
-        typer.Option(min=0.01, max=1.0, help="Lowest threshold share of outcomes to catch [0.8]."),
+        typer.Option(
+            min=0.01,
+            max=1.0,
+            help="Lowest share of the outcomes the threshold must catch.",
+            show_default="0.8",
+        ),
     ] = None,
     capacity: Annotated[
         int | None,
@@ -123,6 +126,7 @@ def calibrate_command(
 ) -> None:
     """Learn fit points and the MQL threshold from stored leads with a known outcome."""
     from bot.history.calibrate import calibrate
+    from bot.history.evaluate import record_from_stored
     from bot.history.fit import CalibrationError
     from storage.lead_import import labelled_leads
 
@@ -176,6 +180,8 @@ def calibrate_command(
 
 
 def _print_points(rules: ScoringRules) -> None:
+    from bot.core.conditions import describe_rule
+
     table = Table(title="fit points", title_justify="left")
     table.add_column("rule")
     table.add_column("condition")
@@ -241,6 +247,9 @@ def evaluate_command(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Score a labelled CSV with a rules file: ROC AUC, and precision/recall at its threshold."""
+    from bot.history.evaluate import evaluate_rules, records_from_csv, split_holdout
+    from bot.history.mapping import MappingError, load_mapping
+
     config = _rules(rules)
     try:
         records, report = records_from_csv(file, load_mapping(mapping), datetime.now(UTC))

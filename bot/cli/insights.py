@@ -11,10 +11,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from bot.cli.common import parse_since, settings_or_exit
+from bot.cli.common import engine_or_exit, parse_since, settings_or_exit
 from bot.core.insights import MIN_LEADS, InsightReport, Verdict
-from bot.history.insights import load_insights
-from storage.db import make_engine
 
 
 class OutcomeChoice(StrEnum):
@@ -79,9 +77,11 @@ def insights_command(
     Lift is a criterion's rate over the base rate, with a 95 % Wilson
     interval; criteria whose points the outcomes contradict are flagged.
     """
+    from bot.history.insights import load_insights
+
     window = parse_since(since)
     settings = settings_or_exit(code=1)
-    engine = make_engine(settings.database_url)
+    engine = engine_or_exit(settings, code=1)
     try:
         with engine.connect() as conn:
             report = load_insights(

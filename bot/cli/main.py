@@ -1,4 +1,9 @@
-"""The ``leadbot`` command line: ``leadbot --help`` lists every command."""
+"""The ``leadbot`` command line: ``leadbot --help`` lists every command.
+
+Command modules import what their commands work with (settings, SQLAlchemy,
+Slack, the server) inside the commands, so listing them stays instant; a
+test keeps it so.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +11,20 @@ import base64
 import gc
 import secrets
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import httpx
 import typer
 from rich.console import Console
 
-from bot.cli.common import config_or_exit, engine_or_exit, fail, safe_url, settings_or_exit
+from bot.cli.common import (
+    config_or_exit,
+    engine_or_exit,
+    err,
+    fail,
+    missing_sqlite_file,
+    safe_url,
+    settings_or_exit,
+)
 from bot.cli.demo import demo_command
 from bot.cli.digest import digest_app, schedule_app
 from bot.cli.forget import forget_command
@@ -20,7 +32,9 @@ from bot.cli.history import register as register_history
 from bot.cli.insights import insights_command
 from bot.cli.outbox import outbox_app
 from bot.cli.rules import init_command, rules_app
-from bot.config.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.config.settings import Settings
 
 app = typer.Typer(
     name="leadbot",
@@ -49,8 +63,14 @@ console = Console(soft_wrap=True)
 
 @app.command()
 def serve(
-    host: Annotated[str | None, typer.Option(help="Address to listen on [LEADBOT_HOST].")] = None,
-    port: Annotated[int | None, typer.Option(help="Port [PORT or LEADBOT_PORT].")] = None,
+    host: Annotated[
+        str | None,
+        typer.Option(help="Address to listen on.", show_default="LEADBOT_HOST, else 127.0.0.1"),
+    ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option(help="Port to listen on.", show_default="PORT or LEADBOT_PORT, else 3000"),
+    ] = None,
 ) -> None:
     """Start the server (webhooks, Slack, health and metrics)."""
     import uvicorn
@@ -79,8 +99,13 @@ def serve(
 
 
 def _banner(settings: Settings) -> None:
-    """Say what runs where, and the next step: the sandbox page, or how to leave it."""
+    """Say what runs where, and the next step: the sandbox page, or how to leave it.
+
+    In sandbox mode it also names the webhook secret, so test events can be
+    signed by hand; a workspace's secret is never printed.
+    """
     from bot.sandbox.component import sandbox_url
+    from storage.db import is_sqlite
 
     base = settings.base_url
     if settings.sandbox:
@@ -97,12 +122,23 @@ def _banner(settings: Settings) -> None:
     ]
     if settings.sandbox:
         demo = "leadbot demo" + ("" if base == DEFAULT_BASE_URL else f" --url {base}")
+        whose = (
+            "LEADBOT_WEBHOOK_SECRET" if settings.webhook_secret else "the built-in sandbox secret"
+        )
         lines += [
+            f"  secret:    {settings.effective_webhook_secret()}  ({whose}; signs test events)",
             f"  sandbox:   [bold]{sandbox_url(base)}[/bold]  (open it in a browser)",
             f"  demo:      {demo}  (sends sample leads; MQL cards appear in #sales)",
             "  workspace: set SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET and LEADBOT_WEBHOOK_SECRET "
             "to use a real Slack workspace (docs/slack.md)",
         ]
+    if settings.sandbox and not is_sqlite(settings.database_url):
+        err.print(
+            "[yellow]warning:[/yellow] sandbox mode on PostgreSQL: run a single instance. The "
+            "sandbox's Slack stand-in lives in each process, so two instances split the "
+            "workspace and dead-letter each other's cards (docs/deployment.md).",
+            highlight=False,
+        )
     for line in lines:
         console.print(line, highlight=False)
 
@@ -136,6 +172,9 @@ def db_current() -> None:
     from storage.migrate import current_revision, head_revision, pending_migration
 
     settings = settings_or_exit()
+    if (path := missing_sqlite_file(settings)) is not None:
+        console.print(f"current: None  head: {head_revision()}")
+        fail([f"there is no database at {path.resolve()}; run `leadbot db upgrade`"], code=1)
     engine = make_engine(settings.database_url)
     console.print(f"current: {current_revision(engine)}  head: {head_revision()}")
     if problem := pending_migration(engine):
@@ -154,6 +193,8 @@ def send_test_event(
     email: Annotated[str, typer.Option(help="The test lead's email.")] = "jane.doe@example.com",
 ) -> None:
     """Sign an example demo-request event and send it to a running server."""
+    import httpx
+
     from bot.demo.client import example_event, send_event
 
     settings = settings_or_exit()

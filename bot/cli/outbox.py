@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
-from sqlalchemy.engine import Engine
 
-from bot.cli.common import fail, settings_or_exit
-from storage import outbox
-from storage.db import make_engine
+from bot.cli.common import engine_or_exit, fail, settings_or_exit
 from storage.enums import OutboxStatus
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 outbox_app = typer.Typer(
     help="Inspect queued deliveries and retry dead-lettered ones.", no_args_is_help=True
@@ -26,7 +26,7 @@ ERROR = 1
 
 
 def _engine() -> Engine:
-    return make_engine(settings_or_exit(ERROR).database_url)
+    return engine_or_exit(settings_or_exit(ERROR), ERROR)
 
 
 def _when(value: datetime | None) -> str:
@@ -41,6 +41,8 @@ def list_command(
     limit: Annotated[int, typer.Option(min=1, help="At most this many, newest first.")] = 50,
 ) -> None:
     """List outbox items: what is waiting, in flight, done or dead."""
+    from storage import outbox
+
     engine = _engine()
     with engine.connect() as conn:
         items = outbox.list_items(conn, status=status.value if status else None, limit=limit)
@@ -78,6 +80,8 @@ def list_command(
 @outbox_app.command("retry")
 def retry_command(item_id: Annotated[int, typer.Argument(help="The item's id.")]) -> None:
     """Send a dead item again, from a fresh start."""
+    from storage import outbox
+
     engine = _engine()
     with engine.begin() as conn:
         if outbox.retry_item(conn, item_id):

@@ -4,26 +4,32 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from bot.cli.common import config_or_exit, fail, parse_since, settings_or_exit
-from bot.config.rules import ScoringRules, default_rules_text
-from bot.core import scoring
-from bot.core.conditions import describe_condition, describe_rule
-from bot.core.lifecycle import qualifies
-from bot.core.scoring import ActivityRecord, score_lead
-from storage.db import make_engine
-from storage.leads import activities_by_lead, activities_of, lead_by_email, leads_active_since
+from bot.cli.common import (
+    config_or_exit,
+    engine_or_exit,
+    fail,
+    parse_since,
+    settings_or_exit,
+)
+from bot.core.wording import counted
+
+if TYPE_CHECKING:
+    from bot.config.rules import ScoringRules
 
 rules_app = typer.Typer(help="Check, explain and try out scoring rules.", no_args_is_help=True)
 
 #: rules commands exit with 1 on any error
 ERROR = 1
+#: leads ``rules whatif`` lists per table unless asked for all
+SHOWN_ROWS = 20
 
 
 def _table(title: str, *columns: str) -> Table:
@@ -39,6 +45,8 @@ def _add(table: Table, *cells: str) -> None:
 
 
 def _summary(rules: ScoringRules) -> Table:
+    from bot.core.conditions import describe_condition, describe_rule
+
     table = _table("Scoring rules", "section", "label", "condition", "effect")
     for rule in rules.fit:
         _add(table, "fit", rule.label, describe_rule(rule), f"{rule.points:+d}")
@@ -77,7 +85,7 @@ def _threshold_text(rules: ScoringRules) -> str:
 def check(
     file: Annotated[
         Path | None,
-        typer.Argument(help="Rules file (default: LEADBOT_CONFIG or the packaged rules)"),
+        typer.Argument(help="Rules file.", show_default="LEADBOT_CONFIG, else the packaged rules"),
     ] = None,
 ) -> None:
     """Validate a rules file and summarise what it gives points for."""
@@ -86,17 +94,19 @@ def check(
     console = Console()
     console.print(_summary(config.scoring))
     console.print(_threshold_text(config.scoring))
-    console.print(
-        f"[green]OK[/green]: {escape(str(path or 'the packaged default rules'))} is valid"
-    )
+    what = f"{escape(str(path))} is" if path else "the packaged default rules are"
+    console.print(f"[green]OK[/green]: {what} valid")
 
 
 @rules_app.command("explain")
 def explain(email: Annotated[str, typer.Argument(help="The lead's email address")]) -> None:
     """Show how a lead's stored score was reached, rule by rule."""
+    from bot.core import scoring
+    from storage.leads import activities_of, lead_by_email
+
     settings = settings_or_exit(ERROR)
     rules = config_or_exit(settings.config_path, ERROR).scoring
-    engine = make_engine(settings.database_url)
+    engine = engine_or_exit(settings, ERROR)
     try:
         with engine.connect() as conn:
             lead = lead_by_email(conn, email)
@@ -130,44 +140,70 @@ def explain(email: Annotated[str, typer.Argument(help="The lead's email address"
 
 @rules_app.command("whatif")
 def whatif(
-    file: Annotated[Path, typer.Argument(help="Candidate rules file")],
+    file: Annotated[Path, typer.Argument(help="Candidate rules file.")],
     since: Annotated[
-        str, typer.Option(help="Leads first seen or active within this window: 12h, 30d, 2w")
+        str, typer.Option(help="Leads first seen or active within this window: 12h, 30d, 2w.")
     ] = "30d",
+    rows: Annotated[
+        int, typer.Option(min=0, help="Leads listed per table, largest change first.")
+    ] = SHOWN_ROWS,
+    show_all: Annotated[bool, typer.Option("--all", help="List every lead that changes.")] = False,
 ) -> None:
     """Re-score recent leads under candidate rules, in memory, against the current rules."""
+    from bot.core.lifecycle import qualifies
+    from bot.core.scoring import ActivityRecord, score_lead
+    from storage.leads import activities_by_lead, leads_active_since
+
     window = parse_since(since)
     candidate = config_or_exit(file, ERROR).scoring
     settings = settings_or_exit(ERROR)
     current = config_or_exit(settings.config_path, ERROR).scoring
     now = datetime.now(UTC)
-    engine = make_engine(settings.database_url)
-    try:
-        with engine.connect() as conn:
-            leads = leads_active_since(conn, now - window)
-            activities = activities_by_lead(conn, [lead.id for lead in leads])
-    finally:
-        engine.dispose()
+    engine = engine_or_exit(settings, ERROR)
     gained: list[tuple[str, int, int]] = []
     lost: list[tuple[str, int, int]] = []
-    for lead in leads:
-        records = [ActivityRecord.from_row(a) for a in activities[lead.id]]
-        before = score_lead(lead.as_dict(), records, current, now)
-        after = score_lead(lead.as_dict(), records, candidate, now)
-        row = (lead.email, before.total, after.total)
-        if qualifies(after, candidate) and not qualifies(before, current):
-            gained.append(row)
-        elif qualifies(before, current) and not qualifies(after, candidate):
-            lost.append(row)
+    with _progress() as progress:
+        task = progress.add_task("reading leads", total=None)
+        try:
+            with engine.connect() as conn:
+                leads = leads_active_since(conn, now - window)
+                activities = activities_by_lead(conn, [lead.id for lead in leads])
+        finally:
+            engine.dispose()
+        progress.update(task, description="re-scoring", total=len(leads), refresh=True)
+        for lead in leads:
+            records = [ActivityRecord.from_row(a) for a in activities[lead.id]]
+            before = score_lead(lead.as_dict(), records, current, now)
+            after = score_lead(lead.as_dict(), records, candidate, now)
+            row = (lead.email, before.total, after.total)
+            if qualifies(after, candidate) and not qualifies(before, current):
+                gained.append(row)
+            elif qualifies(before, current) and not qualifies(after, candidate):
+                lost.append(row)
+            progress.advance(task)
     console = Console()
-    console.print(f"{len(leads)} leads seen or active in the last {since}; nothing was written.")
+    seen = counted(len(leads), "lead")
+    console.print(f"{seen} seen or active in the last {since}; nothing was written.")
     console.print(f"MQLs gained: {len(gained)}   MQLs lost: {len(lost)}")
-    for title, rows in (("gained", gained), ("lost", lost)):
-        if rows:
+    limit = None if show_all else rows
+    for title, changed in (("gained", gained), ("lost", lost)):
+        if changed:
+            changed.sort(key=lambda row: (-abs(row[2] - row[1]), row[0]))
             table = _table(f"MQLs {title}", "email", "current total", "candidate total")
-            for email, before_total, after_total in rows:
+            for email, before_total, after_total in changed[:limit]:
                 _add(table, email, str(before_total), str(after_total))
             console.print(table)
+            if limit is not None and len(changed) > limit:
+                console.print(f"… and {len(changed) - limit:,} more (--all lists every one)")
+
+
+def _progress() -> Progress:
+    """A bar on stderr while leads are read and scored; gone once done.
+
+    Its console is made here, not at import, so it sees the terminal it runs in.
+    """
+    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn()]
+    return Progress(*columns, TimeElapsedColumn(), console=Console(stderr=True), transient=True)
 
 
 def init_command(
@@ -177,6 +213,8 @@ def init_command(
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file")] = False,
 ) -> None:
     """Write the commented default rules file, to edit and point LEADBOT_CONFIG at."""
+    from bot.config.rules import default_rules_text
+
     if path.exists() and not force:
         fail([f"{path} already exists; use --force to overwrite it"], ERROR)
     path.write_text(default_rules_text(), encoding="utf-8")

@@ -14,7 +14,8 @@ from slack_sdk.models.blocks import Block, HeaderBlock, MarkdownTextObject, Sect
 
 from bot.commands.parse import UsageError, help_text
 from bot.core.funnel import Funnel
-from bot.core.scoring import Score
+from bot.core.scoring import Contribution, Score
+from bot.core.wording import counted
 from bot.digests.message import (
     LeadLine,
     breakdown_lines,
@@ -29,9 +30,11 @@ from bot.digests.message import (
 from bot.slack.blocks import LeadCard, OutgoingMessage, text_message
 from bot.slack.text import (
     HEADER_TEXT_MAX,
+    SECTION_TEXT_MAX,
     date_token,
     mrkdwn,
     plain,
+    truncate,
     user_mention,
 )
 
@@ -85,21 +88,32 @@ def lead_reply(
     return reply(f"{mrkdwn(card.name, 200)}: {card.stage}, score {card.score_total:g}", blocks)
 
 
+#: the sections of ``explain``, in the order a reader weighs them
+_EXPLAINED = (
+    ("fit", "Fit"),
+    ("engagement", "Engagement"),
+    ("hot", "Hot 🔥"),
+    ("disqualify", "Disqualified"),
+)
+
+
 def explain_reply(email: str, score: Score, stored: tuple[int, int, int]) -> OutgoingMessage:
-    """``explain``: the score recomputed rule by rule under the current rules."""
-    lines = [
-        f"• {mrkdwn(c.kind, 20)} · {mrkdwn(c.label, 200)}"
-        + (f" ({c.points:+d})" if c.points else "")
-        + (f" — {mrkdwn(c.detail, 300)}" if c.detail else "")
-        for c in score.contributions
-    ]
+    """``explain``: the score recomputed rule by rule under the current rules.
+
+    Each rule by its label, its points and its condition in words (the rules
+    file holds the patterns), grouped as fit, engagement, hot and disqualify.
+    """
     head = (
         f"*Why {mrkdwn(email, 320)} scores {score.total}* "
         f"(fit {score.fit} · engagement {score.engagement})"
     )
-    blocks: list[Block] = [
-        SectionBlock(text=bullet_list(head, lines, len(lines), 30)),
-    ]
+    blocks: list[Block] = [SectionBlock(text=truncate(head, SECTION_TEXT_MAX))]
+    totals = {"fit": f" {score.fit}", "engagement": f" {score.engagement}"}
+    for kind, title in _EXPLAINED:
+        lines = [_explained(c) for c in score.contributions if c.kind == kind]
+        if lines:
+            title += totals.get(kind, "")
+            blocks.append(SectionBlock(text=bullet_list(title, lines, len(lines), 20)))
     if stored != (score.fit, score.engagement, score.total):
         blocks.append(
             context_block(
@@ -108,6 +122,12 @@ def explain_reply(email: str, score: Score, stored: tuple[int, int, int]) -> Out
             )
         )
     return reply(head, blocks)
+
+
+def _explained(contribution: Contribution) -> str:
+    points = f" ({contribution.points:+d})" if contribution.points else ""
+    detail = f" — {mrkdwn(contribution.detail, 300)}" if contribution.detail else ""
+    return f"• {mrkdwn(contribution.label, 200)}{points}{detail}"
 
 
 def lead_list_reply(
@@ -119,14 +139,25 @@ def lead_list_reply(
 
 
 def stats_reply(funnel: Funnel, label: str) -> OutgoingMessage:
-    """``stats``: the funnel, SLA, rejection reasons, per source and campaign, stage times."""
-    steps = (
-        f"Leads *{funnel.leads}* → MQLs *{funnel.mqls}* ({pct(funnel.mql_rate)}) → "
-        f"SQLs *{funnel.accepted}* ({pct(funnel.sql_rate)} of decided) → "
-        f"won *{funnel.won}* ({pct(funnel.win_rate)} of closed)"
+    """``stats``: the funnel, SLA, rejection reasons, per source and campaign, stage times.
+
+    Every count is written with its noun and every rate says what it is a share
+    of, or why there is none yet.
+    """
+    steps = " → ".join(
+        [
+            f"*{counted(funnel.leads, 'new lead')}*",
+            f"*{counted(funnel.mqls, 'MQL')}* ({pct(funnel.mql_rate, none='no new leads')})",
+            f"*{counted(funnel.accepted, 'SQL')}* "
+            f"({pct(funnel.sql_rate, none='none decided yet')}"
+            f"{' of those decided' if funnel.sql_rate is not None else ''})",
+            f"*{funnel.won} won* ({pct(funnel.win_rate, none='no deal closed yet')}"
+            f"{' of deals closed' if funnel.win_rate is not None else ''})",
+        ]
     )
     stays = [
-        f"• {stage}: {duration(funnel.stage_times[stage])}"
+        f"• {stage.upper() if stage in ('mql', 'sql') else stage.capitalize()}: "
+        f"{duration(funnel.stage_times[stage])}"
         for stage in _STAGE_ORDER
         if stage in funnel.stage_times
     ]

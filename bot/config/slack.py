@@ -132,10 +132,14 @@ class Sla(_Model):
 
 
 class SlackRoute(_Model):
-    """Where one lead's handoff goes: the outcome of routing."""
+    """Where one lead's handoff goes, and whom its card and reminder ping."""
 
     channel: str
+    #: the user group to mention
     mention: str | None
+    #: with no group to mention and none deciding, the deciders by name (Slack's free plan
+    #: has no user groups)
+    people: list[str] = Field(default_factory=list)
 
 
 class SlackConfig(_Model):
@@ -146,13 +150,20 @@ class SlackConfig(_Model):
     escalation_channel: ChannelId | None = "C0ESCALATION"
     routes: list[Route] = Field(default_factory=list)
     deciders: Deciders = Field(default_factory=lambda: Deciders(groups=["S0SALES"]))
-    #: may use the admin-only commands (re-opening decisions, settings)
+    #: may use every command, the admin-only ``forget`` too
     admins: list[UserId] = Field(default_factory=list)
     sla: Sla = Field(default_factory=Sla)
 
     def route_for(self, lead: RoutedLead) -> SlackRoute:
-        """The first matching route's channel and mention, else the default ones."""
+        """The first matching route's channel and mention, else the default ones.
+
+        Without a group to mention, and with deciders given only as users (as on
+        Slack's free plan), the card pings those users instead.
+        """
+        channel, mention = self.sales_channel, self.sales_mention
         for route in self.routes:
             if route.matches(lead):
-                return SlackRoute(channel=route.channel, mention=route.mention)
-        return SlackRoute(channel=self.sales_channel, mention=self.sales_mention)
+                channel, mention = route.channel, route.mention
+                break
+        people = self.deciders.users if mention is None and not self.deciders.groups else []
+        return SlackRoute(channel=channel, mention=mention, people=list(people))

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from bot.config.rules import Condition, FieldCondition, FitRule, PropertyCondition
+from bot.core.wording import either
 
 Predicate = Callable[[Any], bool]
 Getter = Callable[[Mapping[str, Any]], Any]
@@ -129,28 +130,101 @@ def properties_test(conditions: list[PropertyCondition]) -> RecordTest | None:
 
 
 def describe_condition(condition: Condition, subject: str) -> str:
-    """A short human reading of a condition, for summaries and explanations."""
+    """A condition as a person reads it: ``job title mentions vp or head of``.
+
+    Lists are cut after a few values, and a regular expression is read as the
+    words it looks for; one too intricate for that is only said to be a pattern.
+    """
     operator = condition.operator
     value = condition.operator_value(operator)
+    name = _subject(subject)
     if operator == "range":
         low, high = value
         if high is None:
-            return f"{subject} ≥ {low:g}"
-        return f"{subject} < {high:g}" if low is None else f"{low:g} ≤ {subject} < {high:g}"
+            return f"{name} ≥ {low:g}"
+        return f"{name} < {high:g}" if low is None else f"{low:g} ≤ {name} < {high:g}"
     if operator == "present":
-        return f"{subject} present" if value else f"{subject} missing"
+        return f"{name} given" if value else f"{name} missing"
     if operator in ("in", "not_in"):
-        shown = ", ".join(_shown(v) for v in value[:6]) + (", …" if len(value) > 6 else "")
-        return f"{subject} {operator.replace('_', ' ')} [{shown}]"
+        shown = list(dict.fromkeys(_shown(v) for v in value))  # true and "true" read alike
+        listed = either(shown, limit=_SHOWN_VALUES)
+        if operator == "not_in":
+            return f"{name} is {'not' if len(shown) == 1 else 'none of'} {listed}"
+        return f"{name} is {'one of ' if len(shown) > 2 else ''}{listed}"
     if operator == "regex":
-        return f"{subject} ~ /{value}/"
-    return f"{subject} {'=' if operator == 'equals' else operator} {_shown(value)}"
+        words = regex_words(value)
+        if words is None:
+            return f"{name} matches a pattern"
+        return f"{name} mentions {either(words, limit=_SHOWN_VALUES)}"
+    if operator == "contains":
+        return f"{name} contains {_shown(value)}"
+    return f"{name} is {_shown(value)}"
 
 
 def describe_rule(rule: FieldCondition) -> str:
     """A rule's condition, or a combined fit rule's conditions joined by "and"."""
     conditions = rule.conditions if isinstance(rule, FitRule) else (rule,)
     return " and ".join(describe_condition(c, c.field) for c in conditions)
+
+
+#: values listed before "… (N in all)"
+_SHOWN_VALUES = 6
+_FLAGS = re.compile(r"\(\?[aiLmsux]+\)")
+_LOOKAROUND = re.compile(r"\(\?<?[=!][^()]*\)")
+_ANCHORS = re.compile(r"\\b|\^|\$")
+_OPTIONAL = re.compile(r"(?<!\\)\?")
+#: a word or phrase: letters, digits, spaces and a few marks, some of them escaped
+_PLAIN = re.compile(r"(?:[\w .\-/&']|\\[.+\-/&' ])+")
+_ESCAPED = re.compile(r"\\(.)")
+
+
+def regex_words(pattern: str) -> list[str] | None:
+    """The words a pattern such as ``\\b(vp|head of)\\b`` looks for, or ``None``.
+
+    Word boundaries, anchors, flags and look-arounds are left out of the
+    reading; an optional character is shown (``co-?founder``: co-founder).
+    Anything beyond alternatives of plain words (classes, repeats, nesting)
+    has no short reading.
+    """
+    text = _FLAGS.sub("", pattern)
+    text = _LOOKAROUND.sub("", text)
+    text = _ANCHORS.sub("", text).replace("(?:", "(")
+    text = text.replace("\\s+", " ").replace("\\s", " ")
+    text = _OPTIONAL.sub("", text)
+    words: list[str] = []
+    for part in _top_level(text):
+        if part.startswith("(") and part.endswith(")") and "(" not in part[1:-1]:
+            inner = part[1:-1].split("|")
+        elif "(" in part or ")" in part:
+            return None
+        else:
+            inner = [part]
+        for word in inner:
+            if not _PLAIN.fullmatch(word.strip()):
+                return None
+            words.append(_ESCAPED.sub(r"\1", word.strip()))
+    return list(dict.fromkeys(words)) or None
+
+
+def _top_level(text: str) -> list[str]:
+    """``text`` split at the ``|`` that are outside parentheses."""
+    parts, depth, start = [], 0, 0
+    for index, char in enumerate(text):
+        if char == "(" and text[index - 1 : index] != "\\":
+            depth += 1
+        elif char == ")" and text[index - 1 : index] != "\\":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            parts.append(text[start:index])
+            start = index + 1
+    return [*parts, text[start:]]
+
+
+def _subject(name: str) -> str:
+    """A field as a person names it: ``job title``; a custom attribute keeps its own name."""
+    if name.startswith("attributes."):
+        return f"attribute {name.removeprefix('attributes.')}"
+    return name.replace("_", " ")
 
 
 def _shown(value: Any) -> str:

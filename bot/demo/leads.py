@@ -13,11 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import httpx
-
-from bot.demo.client import send_event
+if TYPE_CHECKING:
+    import httpx
 
 Outcome = Literal["mql", "disqualified", "below threshold"]
 #: one thing a lead did: activity type, properties, and how long ago
@@ -292,6 +291,8 @@ def send_demo(
     last response); ``pause`` runs between leads, so a watcher sees the
     cards arrive one by one. Stops at the first refused event.
     """
+    from bot.demo.client import send_event  # signing is needed only once something is sent
+
     endpoint = base_url.rstrip("/") + "/webhooks/generic"
     now = datetime.now(UTC)
     responses: list[httpx.Response] = []

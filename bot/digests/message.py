@@ -22,7 +22,8 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.core.funnel import Breakdown, Funnel
-from bot.slack.blocks import OutgoingMessage, message
+from bot.core.wording import counted
+from bot.slack.blocks import OutgoingMessage, message, reject_reason_label
 from bot.slack.text import (
     HEADER_TEXT_MAX,
     SECTION_TEXT_MAX,
@@ -76,21 +77,21 @@ class DigestData:
     insights: Sequence[str] = ()
 
 
-def pct(value: float | None) -> str:
-    return "—" if value is None else f"{value:.0%}"
+def pct(value: float | None, *, none: str = "—") -> str:
+    """A rate as a whole percentage; ``none`` says why there is none (nothing to divide by)."""
+    return none if value is None else f"{value:.0%}"
 
 
 def money(value: Mapping[str, float] | None, *, per: str = "") -> str:
     """Amounts with their currency, largest first and never added across currencies.
 
-    ``12,000 EUR + 3,000 USD``; ``per="/lead"`` gives ``400 EUR/lead + 100 USD/lead``.
+    ``12,000 EUR + 3,000 USD``; ``per=" per lead"`` gives ``400 EUR per lead + 100 USD per lead``.
+    An amount reported without a currency says so rather than passing for one.
     """
-    if value is None:
-        return "—"
     if not value:
-        return f"0{per}"
+        return "nothing"
     return " + ".join(
-        f"{_amount(amount)} {currency}".rstrip() + per
+        f"{_amount(amount)} {currency or '(currency not given)'}{per}"
         for currency, amount in sorted(value.items(), key=lambda item: (-item[1], item[0]))
     )
 
@@ -131,33 +132,58 @@ def funnel_fields(funnel: Funnel, previous: Funnel | None = None) -> list[Markdo
     def was(name: str) -> int | None:
         return None if previous is None else getattr(previous, name)
 
+    decided = "none decided yet"
     values = [
         ("New leads", f"{funnel.leads}{change(funnel.leads, was('leads'))}"),
         ("New MQLs", f"{funnel.mqls}{change(funnel.mqls, was('mqls'))}"),
         ("Accepted", f"{funnel.accepted}{change(funnel.accepted, was('accepted'))}"),
         ("Rejected", f"{funnel.rejected}{change(funnel.rejected, was('rejected'))}"),
         ("Pending now", str(funnel.pending)),
-        ("MQL → SQL", pct(funnel.sql_rate)),
-        ("Median time to decision", duration(funnel.median_decision)),
-        ("SLA breaches", f"{funnel.sla_breaches} ({funnel.pending_over_sla} still waiting)"),
+        ("MQL → SQL", pct(funnel.sql_rate, none=decided)),
+        (
+            "Median time to decision",
+            duration(funnel.median_decision) if funnel.median_decision else decided,
+        ),
+        ("SLA breaches", _breaches(funnel)),
     ]
     return [MarkdownTextObject(text=f"*{label}*\n{value}") for label, value in values]
 
 
+def _breaches(funnel: Funnel) -> str:
+    if not funnel.sla_breaches:
+        return "none"
+    waiting = funnel.pending_over_sla
+    return f"{funnel.sla_breaches}" + (f", {waiting} of them still waiting" if waiting else "")
+
+
 def breakdown_lines(rows: Sequence[Breakdown], *, with_value: bool) -> list[str]:
-    """One line per source or campaign; ``with_value`` adds won, revenue and value per lead."""
+    """One line per source or campaign; ``with_value`` adds deals won, revenue and value per lead.
+
+    ``webinar: 2 leads · 2 MQLs · 1 SQL · 1 won for 1,000 EUR · 500 EUR per lead``.
+    """
     lines = []
     for row in rows:
-        line = f"• {mrkdwn(row.name, 100)}: {row.leads} leads · {row.mqls} MQLs · {row.sqls} SQLs"
+        counts = [counted(row.leads, "lead"), counted(row.mqls, "MQL"), counted(row.sqls, "SQL")]
         if with_value:
-            value = money(row.value_per_lead, per="/lead")
-            line += f" · {row.won} won · {money(row.revenue)} · {value}"
-        lines.append(line)
+            counts.append(_won(row))
+        lines.append(f"• {mrkdwn(row.name, 100)}: {' · '.join(counts)}")
     return lines
 
 
+def _won(row: Breakdown) -> str:
+    if not row.won:
+        return "none won"
+    if not row.revenue:
+        return f"{row.won} won, no amount reported"
+    return f"{row.won} won for {money(row.revenue)} · {money(row.value_per_lead, per=' per lead')}"
+
+
 def reason_lines(funnel: Funnel) -> list[str]:
-    return [f"• {mrkdwn(reason, 100)}: {count}" for reason, count in funnel.rejection_reasons]
+    """Rejection reasons by their names in the reject modal, or as sales typed them."""
+    return [
+        f"• {mrkdwn(reject_reason_label(reason), 100)}: {count}"
+        for reason, count in funnel.rejection_reasons
+    ]
 
 
 def digest_message(data: DigestData, now: datetime) -> OutgoingMessage:
@@ -217,9 +243,16 @@ def digest_message(data: DigestData, now: datetime) -> OutgoingMessage:
 
 
 def closed_loop_line(funnel: Funnel) -> str:
+    """Deals closed in the period: how many were won, for how much, and where they came from."""
+    closed = funnel.won + funnel.lost
+    if not closed:
+        return "No deal was closed in this period."
+    if not funnel.won:
+        return f"No deal was won; {counted(funnel.lost, 'deal')} lost."
+    revenue = f" for {money(funnel.revenue)}" if funnel.revenue else ""
     return (
-        f"Won {funnel.won} ({pct(funnel.win_rate)} of closed) for {money(funnel.revenue)}; "
-        f"{pct(funnel.marketing_share)} of the customers won began as marketing leads"
+        f"Won {funnel.won} of {counted(closed, 'closed deal')} ({pct(funnel.win_rate)}){revenue}; "
+        f"{pct(funnel.marketing_share)} of the customers won began as marketing leads."
     )
 
 

@@ -1,10 +1,12 @@
 """Slack's mrkdwn and Block Kit text turned into a tree the sandbox page draws safely.
 
 The page never parses markup: it receives nodes (``{"text": …}``, ``{"tag":
-"b", "children": […]}``, ``{"link": url, …}``, ``{"mention": "@Alice"}``) and
-builds DOM elements from a fixed list of tags, putting every string in
-``textContent``. So whatever a lead's name holds, it can only ever show up
-as text; and because the parsing happens here, it is tested in Python.
+"b", "children": […]}``, ``{"link": url, …}``, ``{"mention": "@Alice"}``,
+``{"date": unix seconds, "format": …, "fallback": …}``) and builds DOM
+elements from a fixed list of tags, putting every string in ``textContent``.
+So whatever a lead's name holds, it can only ever show up as text; and
+because the parsing happens here, it is tested in Python. A date is
+formatted by the page, as Slack does, in the reader's own time zone.
 
 Parsing follows Slack: ``<…>`` tokens (links, mentions, dates) are read first,
 then ``*bold*``, ``_italic_``, ``~strike~``, ``` `code` ```, fenced blocks and
@@ -184,6 +186,8 @@ def _token(body: str, names: Directory) -> Node:
     if target.startswith("#"):
         name = names.channel_name(target[1:])
         return {"mention": "#" + (name or label or target[1:])}
+    if target.startswith("!date^"):
+        return _date(target.split("^"), label)
     if target.startswith("!subteam^"):
         group = target.removeprefix("!subteam^")
         return {"mention": label if label.startswith("@") else "@" + (label or group)}
@@ -194,6 +198,13 @@ def _token(body: str, names: Directory) -> Node:
     if _SAFE_URL.fullmatch(url):
         return {"link": url, "children": [{"text": label or url}]}
     return {"text": label or url}
+
+
+def _date(parts: list[str], fallback: str) -> Node:
+    """``<!date^seconds^format|fallback>``; a malformed one shows its fallback, as in Slack."""
+    if len(parts) < 3 or not parts[1].isdigit():
+        return {"text": fallback}
+    return {"date": int(parts[1]), "format": parts[2], "fallback": fallback}
 
 
 # -- the workspace as one person sees it ------------------------------------

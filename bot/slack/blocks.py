@@ -68,6 +68,13 @@ REJECT_REASONS: dict[str, str] = {
     "other": "Other",
 }
 
+
+def reject_reason_label(reason: str) -> str:
+    """A reject reason as the modal names it (``Not a fit``); free text stays as typed."""
+    label = REJECT_REASONS.get(reason)
+    return label.split(" — ")[0] if label else reason
+
+
 TOP_REASONS = 3
 LATEST_ACTIVITIES = 3
 _ACCEPTED_STAGES = {"sql", "won", "lost"}
@@ -151,9 +158,8 @@ def _fit(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [*kept, ContextBlock(elements=[MarkdownTextObject(text=note)]).to_dict()]
 
 
-def mentioning(original: OutgoingMessage, group_id: str | None) -> OutgoingMessage:
-    """``message`` with a user group mentioned, in the notification text and on top of it."""
-    mention = group_mention(group_id)
+def mentioning(original: OutgoingMessage, mention: str) -> OutgoingMessage:
+    """``original`` with ``mention`` (ready mrkdwn) in the notification text and on top of it."""
     if not mention:
         return original
     line = ContextBlock(elements=[MarkdownTextObject(text=mention)]).to_dict()
@@ -164,8 +170,8 @@ def marketing_notice(card: LeadCard, now: datetime) -> OutgoingMessage:
     """Tells marketing a lead qualified and went to sales; nothing to click."""
     blocks = [
         HeaderBlock(text=plain(f"New MQL: {card.name}", HEADER_TEXT_MAX)),
-        *_details(card, now),
-        _context(f"Handed to sales {_ago(card.mql_at, now)} · stage {escape(card.stage)}"),
+        *_details(card),
+        _context(f"Handed to sales {_when(card.mql_at, now)} · stage {escape(card.stage)}"),
     ]
     return message(f"New MQL: {_who(card)} — score {_num(card.score_total)}", blocks)
 
@@ -182,8 +188,8 @@ def sales_handoff(card: LeadCard, now: datetime) -> OutgoingMessage:
     )
     blocks = [
         HeaderBlock(text=plain(f"{_flame(card)}MQL: {card.name}", HEADER_TEXT_MAX)),
-        *_details(card, now),
-        _context(f"MQL {_ago(card.mql_at, now)}"),
+        *_details(card),
+        _context(f"MQL since {_when(card.mql_at, now)}"),
         buttons,
     ]
     return message(f"{_flame(card)}MQL for sales: {_who(card)} — accept or reject", blocks)
@@ -193,7 +199,7 @@ def decided_card(card: LeadCard, now: datetime) -> OutgoingMessage:
     """The handoff card once decided: the buttons give way to who decided and why."""
     blocks = [
         HeaderBlock(text=plain(f"{_flame(card)}MQL: {card.name}", HEADER_TEXT_MAX)),
-        *_details(card, now),
+        *_details(card),
         _context(_outcome(card, now)),
     ]
     return message(f"{_who(card)}: {_outcome(card, now)}", blocks)
@@ -210,10 +216,10 @@ def already_decided(card: LeadCard, now: datetime) -> OutgoingMessage:
     return text_message(text)
 
 
-def reminder_text(card: LeadCard, now: datetime, *, group_id: str | None = None) -> OutgoingMessage:
-    """The threaded nudge when an MQL waits past its SLA."""
+def reminder_text(card: LeadCard, now: datetime, *, mention: str = "") -> OutgoingMessage:
+    """The threaded nudge when an MQL waits past its SLA; ``mention`` is ready mrkdwn."""
     waited = f"⏰ {_who(card)} has waited {_age(card.mql_at, now)} for a decision."
-    text = " ".join(p for p in (group_mention(group_id), waited) if p)
+    text = " ".join(p for p in (mention, waited) if p)
     return text_message(text)
 
 
@@ -298,7 +304,7 @@ def parse_reject_submission(view: Mapping[str, Any]) -> RejectSubmission:
     )
 
 
-def _details(card: LeadCard, now: datetime) -> list[Block]:
+def _details(card: LeadCard) -> list[Block]:
     facts = {
         "Title": card.job_title,
         "Company": card.company,
@@ -311,23 +317,37 @@ def _details(card: LeadCard, now: datetime) -> list[Block]:
     parts = f"fit {_num(card.score_fit)} · engagement {_num(card.score_engagement)}"
     fields.append(_field("Score", f"{_num(card.score_total)} ({parts})"))
     blocks: list[Block] = [SectionBlock(fields=fields)]
-    top = sorted(card.reasons, key=lambda r: float(r.get("points", 0)), reverse=True)
-    if top:
-        lines = [_reason_line(r) for r in top[:TOP_REASONS]]
-        blocks.append(SectionBlock(text=truncate("*Why*\n" + "\n".join(lines), SECTION_TEXT_MAX)))
+    if why := _why(card.reasons):
+        blocks.append(SectionBlock(text=truncate("*Why*\n" + "\n".join(why), SECTION_TEXT_MAX)))
     recent = sorted(card.activities, key=lambda a: a[1], reverse=True)[:LATEST_ACTIVITIES]
     if recent:
         done = " · ".join(
-            f"{escape(kind.replace('_', ' '))} {_ago(at, now)}" for kind, at in recent
+            f"{escape(kind.replace('_', ' '))} {date_token(at)}" for kind, at in recent
         )
         blocks.append(_context(f"Latest: {done}"))
     blocks.append(DividerBlock())
     return blocks
 
 
-def _reason_line(reason: Mapping[str, Any]) -> str:
-    label = mrkdwn(reason.get("label") or reason.get("kind") or "", 200)
-    return f"• {label} ({_signed(reason.get('points', 0))})"
+def _why(reasons: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The top reasons by points, the rest summed, then what makes the lead hot.
+
+    The lines add up to the score: every reason with points is either shown or
+    counted in "+N more (+P)".
+    """
+    scored = sorted(
+        (r for r in reasons if float(r.get("points") or 0)),
+        key=lambda r: float(r["points"]),
+        reverse=True,
+    )
+    lines = [f"• {_label(r)} ({_signed(r['points'])})" for r in scored[:TOP_REASONS]]
+    if rest := scored[TOP_REASONS:]:
+        lines.append(f"• +{len(rest)} more ({_signed(sum(float(r['points']) for r in rest))})")
+    return lines + [f"🔥 {_label(r)}" for r in reasons if r.get("kind") == "hot"]
+
+
+def _label(reason: Mapping[str, Any]) -> str:
+    return mrkdwn(reason.get("label") or reason.get("kind") or "", 200)
 
 
 def _field(label: str, value: str) -> MarkdownTextObject:
@@ -382,6 +402,11 @@ def _signed(points: Any) -> str:
     return ("+" if value >= 0 else "−") + _num(abs(value))
 
 
+def _when(then: datetime | None, now: datetime) -> str:
+    """A moment each reader sees as a true local date and time, however late they look."""
+    return date_token(then or now)
+
+
 def _age(then: datetime | None, now: datetime) -> str:
     if then is None:
         return "a while"
@@ -391,9 +416,3 @@ def _age(then: datetime | None, now: datetime) -> str:
     if minutes < 48 * 60:
         return f"{minutes // 60} h"
     return f"{minutes // 1440} d"
-
-
-def _ago(then: datetime | None, now: datetime) -> str:
-    if then is not None and (now - then).total_seconds() < 60:
-        return "just now"
-    return f"{_age(then, now)} ago"

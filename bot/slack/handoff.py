@@ -42,7 +42,7 @@ from bot.slack.blocks import (
     text_message,
 )
 from bot.slack.cards import build_card
-from bot.slack.text import escape, mrkdwn
+from bot.slack.text import escape, mrkdwn, route_mention
 from storage.enums import Stage
 from storage.outbox import SLACK, enqueue_slack, items_with_prefix, supersede_pending
 from storage.rows import LeadRow
@@ -110,7 +110,7 @@ class SlackHandoff:
         route = self.config.route_for(after)
         versions = {
             MARKETING: marketing_notice(card, now),
-            SALES: mentioning(sales_handoff(card, now), route.mention),
+            SALES: mentioning(sales_handoff(card, now), route_mention(route.mention, route.people)),
         }
         versions[URGENT] = versions[SALES]
         stamp = f"{int(now.timestamp() * 1000)}"
@@ -136,7 +136,7 @@ class SlackHandoff:
         for channel in self.config.marketing_channels:
             _post_card(conn, lead, MARKETING, channel, notice)
         route = self.config.route_for(lead)
-        handoff = mentioning(sales_handoff(card, now), route.mention)
+        handoff = mentioning(sales_handoff(card, now), route_mention(route.mention, route.people))
         _post_card(conn, lead, SALES, route.channel, handoff)
         urgent = self.config.urgent_channel
         if card.hot and urgent and urgent != route.channel:

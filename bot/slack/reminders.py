@@ -20,6 +20,7 @@ from bot.runtime.clock import Clock
 from bot.slack.blocks import escalation, reminder_text
 from bot.slack.cards import build_card
 from bot.slack.handoff import POST, SALES, cards_of, round_key
+from bot.slack.text import route_mention
 from storage.leads import mqls_waiting_since
 from storage.outbox import enqueue_slack, existing_keys
 from storage.rows import LeadRow
@@ -84,7 +85,8 @@ def _queue(
         sales = next((c for c in cards_of(conn, lead) if c.purpose == SALES), None)
         if sales is None:  # never handed over in Slack: nothing to remind in
             return 0
-        message = reminder_text(card, now, group_id=config.route_for(lead).mention)
+        route = config.route_for(lead)
+        message = reminder_text(card, now, mention=route_mention(route.mention, route.people))
         queued = enqueue_slack(
             conn,
             dedupe_key=key,

@@ -11,6 +11,7 @@ format anything and are left alone, so addresses and identifiers stay exact.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 #: Block Kit limits (https://docs.slack.dev/reference/block-kit/blocks).
@@ -88,6 +89,11 @@ def group_mention(group_id: str | None) -> str:
     if group_id and _GROUP_ID.fullmatch(group_id):
         return f"<!subteam^{group_id}>"
     return ""
+
+
+def route_mention(group_id: str | None, people: Sequence[str] = ()) -> str:
+    """The route's user group, or without one each of ``people``: whom a card pings."""
+    return group_mention(group_id) or " ".join(user_mention(person) for person in people)
 
 
 def date_token(at: datetime) -> str:

@@ -9,6 +9,7 @@ handlers, the outbox and the Web API stand-in.
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 from collections.abc import Iterator
@@ -35,7 +36,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SCREENSHOT = Path(__file__).parents[2] / "test-artifacts" / "sandbox.png"
+ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"
+SCREENSHOT = ARTIFACTS / "sandbox.png"
+#: a phone held upright
+PHONE = {"width": 420, "height": 860}
 #: cards are posted at Slack's pace of about one a second per channel
 CARD_TIMEOUT_MS = 30_000
 
@@ -67,16 +71,24 @@ def server(tmp_path: Path, sqlite_template: Path) -> Iterator[tuple[str, Setting
         yield running.url, settings
 
 
+@pytest.fixture(params=[{"width": 1280, "height": 800}, PHONE], ids=["desktop", "phone"])
+def viewport(request: pytest.FixtureRequest) -> dict[str, int]:
+    return dict(request.param)
+
+
 @pytest.fixture
-def page(browser: Browser, server: tuple[str, Settings]) -> Iterator[Page]:
-    """A tab at 1280×800, closed before the server stops (its live stream would hold it up)."""
-    tab = browser.new_page(viewport={"width": 1280, "height": 800})
+def page(
+    browser: Browser, server: tuple[str, Settings], viewport: dict[str, int]
+) -> Iterator[Page]:
+    """A tab of ``viewport``'s size, closed before the server stops (its live stream would hold
+    it up)."""
+    tab = browser.new_page(viewport=viewport)
     yield tab
     tab.close()
 
 
 def test_sales_accepts_and_rejects_demo_leads_in_the_sandbox(
-    page: Page, server: tuple[str, Settings]
+    page: Page, server: tuple[str, Settings], viewport: dict[str, int]
 ) -> None:
     url, settings = server
     problems: list[str] = []
@@ -92,6 +104,12 @@ def test_sales_accepts_and_rejects_demo_leads_in_the_sandbox(
     mqls = [lead for lead in sample_leads() if lead.expect == "mql"]
     expect(cards).to_have_count(len(mqls), timeout=CARD_TIMEOUT_MS)
 
+    # Slack's date tokens show as local dates and times, never as their UTC fallback
+    since = card(page, "Maria Schmidt").locator(".b-context time").first
+    expect(since).to_have_text(re.compile(r"^(today|yesterday) \d{1,2}:\d{2}"))
+    expect(card(page, "Maria Schmidt")).not_to_contain_text("UTC")
+    assert_fits(page, viewport["width"], card(page, "Maria Schmidt"))
+
     accept(page, "Maria Schmidt")
     reject(page, "James O'Connor", reason="Not a fit", note="Healthcare is not our market yet")
 
@@ -103,9 +121,20 @@ def test_sales_accepts_and_rejects_demo_leads_in_the_sandbox(
     expect(reply).not_to_contain_text("Maria Schmidt")
     expect(reply).to_be_in_viewport()
 
-    SCREENSHOT.parent.mkdir(exist_ok=True)
-    page.screenshot(path=SCREENSHOT)
+    assert_fits(page, viewport["width"], page.get_by_role("button", name="Send"))
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=SCREENSHOT if viewport != PHONE else ARTIFACTS / "sandbox-phone.png")
     assert problems == []
+
+
+def assert_fits(page: Page, width: int, *shown: Locator) -> None:
+    """Nothing runs off the side: no sideways scrolling, and each of ``shown`` fully visible."""
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    for locator in shown:
+        locator.scroll_into_view_if_needed()
+        box = locator.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, box
+        expect(locator).to_be_in_viewport(ratio=1)
 
 
 def card(page: Page, name: str) -> Locator:
@@ -119,7 +148,9 @@ def accept(page: Page, name: str) -> None:
 
 
 def reject(page: Page, name: str, *, reason: str, note: str) -> None:
-    card(page, name).get_by_role("button", name="Reject").click()
+    button = card(page, name).get_by_role("button", name="Reject")
+    assert_fits(page, page.viewport_size["width"] if page.viewport_size else 0, button)
+    button.click()
     dialog = page.get_by_role("dialog", name="Reject lead")
     dialog.get_by_label("Reason").select_option(label=reason)
     dialog.get_by_label("Note").fill(note)

@@ -26,7 +26,6 @@ from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
-from storage.lead_lookup import count_pending, search_leads
 
 from bot.commands.run import stats_window
 from bot.config.rules import load_config
@@ -34,6 +33,7 @@ from bot.digests.job import read_digest
 from bot.digests.numbers import read_funnel
 from bot.digests.schedule import latest_period
 from storage.db import make_engine
+from storage.leads import count_pending, search_leads
 from storage.migrate import upgrade
 from storage.reporting import handoff_messages, pending_leads
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -9,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 import httpx
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from bot.app import Features, create_app
@@ -22,6 +25,7 @@ from bot.runtime.serving import ThreadedServer
 from bot.sandbox import FakeSlackServer, Interactions, Message, SignedRequest, Workspace
 from bot.slack.component import SlackComponent, SlackRuntime
 from storage.db import make_engine
+from storage.models import Lead, SlackMessage
 from tests.support.clock import SettableClock
 from tests.support.ingest import SECRET
 
@@ -92,6 +96,7 @@ class SlackApp:
 async def slack_app(
     db_url: str, *, slack: FakeSlackServer | None = None, config: LeadbotConfig | None = None
 ) -> AsyncIterator[SlackApp]:
+    """A leadbot on the packaged rules, or ``config``, with Slack played by ``slack``."""
     fake = slack or FakeSlackServer(Workspace.demo(), token=TOKEN)
     engine = make_engine(db_url)
     clock = SettableClock()
@@ -153,3 +158,20 @@ def demo_request(email: str = "jane@acme.example", **lead: Any) -> dict[str, Any
         "lead": profile,
         "activity": {"type": "demo_request", "properties": {"page": "/demo"}},
     }
+
+
+def lead_row(app: SlackApp, email: str = "jane@acme.example") -> Lead:
+    with app.services.engine.connect() as conn:
+        return conn.execute(select(Lead.__table__).where(Lead.email == email)).one()
+
+
+async def handed_over(app: SlackApp, cards: int = 3) -> None:
+    """Wait until the marketing notice and the sales (and urgent) cards are recorded."""
+    await app.ws.wait_for_calls("chat.postMessage", cards)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        with app.services.engine.connect() as conn:
+            if len(conn.execute(select(SlackMessage.id)).all()) >= cards:
+                return
+        await asyncio.sleep(0.02)
+    raise TimeoutError("cards were posted but not recorded")

@@ -14,10 +14,61 @@ window.SandboxBlocks = (() => {
     return node;
   }
 
+  // Slack's <!date^…> tokens, shown as Slack shows them: in the reader's time zone.
+  const DAY_MS = 86400000;
+  const DATE_PARTS = {
+    date_num: { year: "numeric", month: "2-digit", day: "2-digit" },
+    date: { year: "numeric", month: "long", day: "numeric" },
+    date_short: { year: "numeric", month: "short", day: "numeric" },
+    date_long: { weekday: "long", year: "numeric", month: "long", day: "numeric" },
+    time: { hour: "numeric", minute: "2-digit" },
+    time_secs: { hour: "numeric", minute: "2-digit", second: "2-digit" },
+  };
+  const RELATIVE_DAYS = { "-1": "yesterday", 0: "today", 1: "tomorrow" };
+
+  function dayNumber(when) {
+    return Math.floor((when.getTime() - when.getTimezoneOffset() * 60000) / DAY_MS);
+  }
+
+  function ago(when) {
+    const seconds = Math.round((when.getTime() - Date.now()) / 1000);
+    const units = [["day", 86400], ["hour", 3600], ["minute", 60], ["second", 1]];
+    const [unit, size] = units.find(([, length]) => Math.abs(seconds) >= length) || units[3];
+    return new Intl.RelativeTimeFormat(undefined, { numeric: "auto" })
+      .format(Math.round(seconds / size), unit);
+  }
+
+  function dateToken(name, when) {
+    if (name === "ago") return ago(when);
+    const pretty = name.endsWith("_pretty");
+    const base = pretty ? name.slice(0, -"_pretty".length) : name;
+    if (!DATE_PARTS[base]) return null;
+    const relative = RELATIVE_DAYS[dayNumber(when) - dayNumber(new Date())];
+    if (pretty && relative) return relative;
+    if (base === "date_num") return when.toLocaleDateString("sv-SE");  // 2026-11-23
+    return when.toLocaleString(undefined, DATE_PARTS[base]);
+  }
+
+  function slackDate(node) {
+    const when = new Date(node.date * 1000);
+    let unknown = false;
+    const shown = node.format.replace(/\{(\w+)\}/g, (token, name) => {
+      const value = dateToken(name, when);
+      unknown = unknown || value === null;
+      return value === null ? token : value;
+    });
+    const span = el("time", "date", unknown ? node.fallback : shown);
+    span.dateTime = when.toISOString();
+    span.title = node.fallback;
+    return span;
+  }
+
   function nodes(list, parent) {
     for (const node of list || []) {
       if ("text" in node) {
         parent.appendChild(document.createTextNode(node.text));
+      } else if ("date" in node) {
+        parent.appendChild(slackDate(node));
       } else if ("mention" in node) {
         parent.appendChild(el("span", "mention", node.mention));
       } else if ("link" in node) {

@@ -68,3 +68,17 @@ def test_list_shows_every_status_and_refuses_unknown_ones(engine: Engine, cli: C
     listed = cli.invoke(outbox_app, ["list", "--limit", "5"])
     assert listed.exit_code == 0 and "card:1" in listed.output and "pending" in listed.output
     assert cli.invoke(outbox_app, ["list", "--status", "lost"]).exit_code == 2
+
+
+async def test_list_counts_the_attempt_that_delivered(
+    engine: Engine, slack: FakeSlackServer, cli: CliRunner
+) -> None:
+    slack.faults.server_error("chat.postMessage")
+    post(engine, "card:1")
+    post(engine, "card:2")
+    async with running(make_worker(engine, slack)):
+        assert await settled(engine) == {"card:1": "done", "card:2": "done"}
+
+    listed = cli.invoke(outbox_app, ["list"]).output
+    rows = [row.split("│") for row in listed.splitlines() if " card:" in row]
+    assert sorted(row[6].strip() for row in rows) == ["1", "2"]  # at once, and after a 500

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 import os
+import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
+
+from bot.config.settings import SANDBOX_WEBHOOK_SECRET
 
 
 def leadbot(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -69,3 +74,63 @@ def test_an_invalid_rules_file_stops_start_up_with_its_place(tmp_path: Path) -> 
     assert result.returncode == 2
     assert "scoring.threshold.mql (line 2)" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def banner(env: dict[str, str], cwd: Path, until: str) -> tuple[str, str]:
+    """What ``leadbot serve`` prints at start-up, read up to the line containing ``until``."""
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "LEADBOT_", "PORT"))
+    }
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = str(sock.getsockname()[1])
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli.main", "serve", "--port", port],
+        env={**clean, **env, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"},
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        lines = []
+        for line in process.stdout:  # the banner comes before the server starts
+            lines.append(line)
+            if until in line:
+                break
+    finally:
+        process.terminate()
+        _, errors = process.communicate(timeout=30)
+    return "".join(lines), errors
+
+
+def test_the_sandbox_banner_names_the_webhook_secret(tmp_path: Path, sqlite_template: Path) -> None:
+    database = shutil.copy(sqlite_template, tmp_path / "leadbot.db")
+    env = {"LEADBOT_DATABASE_URL": f"sqlite:///{database}"}
+    shown, errors = banner(env, tmp_path, until="demo:")
+    assert f"secret:    {SANDBOX_WEBHOOK_SECRET}  (the built-in sandbox secret" in shown
+    assert "warning" not in errors
+
+
+def test_a_workspace_banner_never_prints_the_secret(tmp_path: Path, sqlite_template: Path) -> None:
+    database = shutil.copy(sqlite_template, tmp_path / "leadbot.db")
+    secret = "whsec_" + base64.b64encode(b"w" * 32).decode()
+    env = {
+        "LEADBOT_DATABASE_URL": f"sqlite:///{database}",
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": "signing",
+        "LEADBOT_WEBHOOK_SECRET": secret,
+        "LEADBOT_SLACK_API_URL": "http://127.0.0.1:9/api/",
+    }
+    shown, errors = banner(env, tmp_path, until="webhook:")
+    assert "mode:      Slack workspace" in shown
+    assert secret not in shown + errors and "secret:" not in shown
+
+
+def test_sandbox_mode_on_postgresql_warns_to_run_one_instance(
+    tmp_path: Path, postgres_database: str
+) -> None:
+    shown, errors = banner({"LEADBOT_DATABASE_URL": postgres_database}, tmp_path, until="demo:")
+    assert "mode:      sandbox" in shown
+    assert "warning: sandbox mode on PostgreSQL: run a single instance" in errors

@@ -12,6 +12,7 @@ from bot.leads.forget import NOT_SENT
 from bot.slack.blocks import ACCEPT_ACTION
 from storage.models import Event, Lead, Outbox, Transition
 from tests.support.commands import ADMIN, NOW, OUTSIDER, commands_app, seed
+from tests.support.leads import store_scored_lead
 from tests.support.slack import demo_request
 
 
@@ -85,18 +86,57 @@ async def test_show_search_mine_and_explain(db_url: str) -> None:
         assert "I know no lead nobody@example.com" in missing
 
 
+async def test_explain_names_rules_by_label_and_reads_their_conditions(db_url: str) -> None:
+    async with commands_app(db_url) as app:
+        profile = {"job_title": "VP Sales", "company_size": 300, "country": "DE"}
+        store_scored_lead(app.services.engine, NOW, activity="demo_request", age=timedelta(0),
+                   email="vp@initech.example", company="Initech", **profile)  # fmt: skip
+        explained = await app.answer("explain vp@initech.example")
+    [head, *sections] = [b["text"]["text"] for b in explained.blocks if b["type"] == "section"]
+    assert head == "*Why vp@initech.example scores 85* (fit 45 · engagement 40)"
+    fit, engagement, hot = sections
+    assert fit.startswith("*Fit 45*\n")
+    assert (
+        "• VP or head of department (+20) — job title mentions vp, svp, evp, vice president "
+        "or head of"
+    ) in fit
+    assert "• Upper mid-market (200–999) (+15) — 200 ≤ company size &lt; 1000" in fit
+    assert "• Target country (+10) — country is one of US, CA, GB, IE, DE, AT, … (16 in all)" in fit
+    assert engagement.startswith("*Engagement 40*\n• Demo request (+40)")
+    assert hot.startswith("*Hot 🔥*\n• Asked for a demo or a call this week")
+    shown = everything(explained.blocks)
+    assert "**" not in shown and "\\\\b" not in shown and "fit ·" not in shown
+
+
 async def test_stats_show_the_funnel_with_value_per_source(db_url: str) -> None:
     async with commands_app(db_url) as app:
         seed(app.services.engine, app.ws)
         stats = everything((await app.answer("stats 7d")).blocks)
-        assert "Leads *4* → MQLs *3* (75%) → SQLs *1* (33% of decided) → won *1*" in stats
+        assert (
+            "*4 new leads* → *3 MQLs* (75%) → *1 SQL* (33% of those decided) → "
+            "*1 won* (100% of deals closed)"
+        ) in stats
         assert "*Median time to decision*\\n10 h" in stats
-        assert "*SLA breaches*\\n3 (1 still waiting)" in stats
-        assert "webinar: 2 leads · 2 MQLs · 1 SQLs · 1 won · 1,000 EUR · 500 EUR/lead" in stats
+        assert "*SLA breaches*\\n3, 1 of them still waiting" in stats
+        assert "webinar: 2 leads · 2 MQLs · 1 SQL · 1 won for 1,000 EUR · 500 EUR per lead" in stats
+        assert "ads: 2 leads · 1 MQL · 0 SQLs · none won" in stats
         assert "autumn: 2 leads" in stats
-        assert "competitor: 1" in stats and "not ready: 1" in stats
-        assert "100% of the customers won began as marketing leads" in stats
-        assert "• mql: 10 h" in stats
+        assert "Competitor: 1" in stats and "not ready: 1" in stats  # as the modal, or as typed
+        assert (
+            "Won 1 of 1 closed deal (100%) for 1,000 EUR; "
+            "100% of the customers won began as marketing leads."
+        ) in stats
+        assert "• MQL: 10 h" in stats
+
+
+async def test_stats_of_a_quiet_period_read_as_sentences(db_url: str) -> None:
+    async with commands_app(db_url) as app:
+        stats = everything((await app.answer("stats 7d")).blocks)
+    assert "*0 new leads* → *0 MQLs* (no new leads) → *0 SQLs* (none decided yet)" in stats
+    assert "*0 won* (no deal closed yet)" in stats
+    assert "*MQL → SQL*\\nnone decided yet" in stats and "*SLA breaches*\\nnone" in stats
+    assert "No deal was closed in this period." in stats
+    assert "—" not in stats and "0/lead" not in stats and "for 0" not in stats
 
 
 async def test_deciders_recycle_disqualify_and_assign_others_are_refused(db_url: str) -> None:

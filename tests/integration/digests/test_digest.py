@@ -59,14 +59,14 @@ async def test_the_morning_digest_has_the_known_numbers_and_is_sent_once(db_url:
             "Pending now": "1",
             "MQL → SQL": "33%",
             "Median time to decision": "10 h",
-            "SLA breaches": "3 (1 still waiting)",
+            "SLA breaches": "3, 1 of them still waiting",
         }
         text = json.dumps(digest.blocks, ensure_ascii=False)
         assert "Fri 20 Nov 08:00 → Mon 23 Nov 08:00 (UTC)" in text
         assert "🔥 Ada Tester (Ada GmbH)" in text.split("Ben Tester")[0]  # hot first
         card = app.ws.messages("C0SALES")[0]
         assert f"/archives/C0SALES/p{card.ts.replace('.', '')}|Cy Tester" in text
-        assert "webinar: 2 leads · 2 MQLs · 1 SQLs" in text and "competitor: 1" in text
+        assert "webinar: 2 leads · 2 MQLs · 1 SQL" in text and "Competitor: 1" in text
 
         services = app.services
         schedule = services.config.digests.schedules[0]

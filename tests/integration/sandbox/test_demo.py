@@ -71,10 +71,12 @@ def test_the_demo_command_reports_progress_and_where_to_watch(
         )
     assert result.exit_code == 0, result.output
     assert f"{server.url}/sandbox" in result.output
+    assert "Sending 3 sample leads to" in result.output
     assert "Maria Schmidt" in result.output and "expect MQL (hot)" in result.output
-    assert "Done: 1 MQL cards (1 hot)" in result.output
+    assert "Done: 1 MQL card (1 hot)" in result.output
 
 
 def test_the_demo_command_explains_an_unreachable_server() -> None:
     result = CliRunner().invoke(cli, ["demo", "--url", "http://127.0.0.1:9", "--count", "1"])
+    assert "Sending 1 sample lead to" in result.output
     assert result.exit_code == 1 and "Is the server running?" in result.output

@@ -64,7 +64,12 @@ def anchor(url: str, *children: Node) -> Node:
         ("in <#C0SALES>", [t("in "), {"mention": "#sales"}]),
         ("<!subteam^S0SALES|@sales>", [{"mention": "@sales"}]),
         ("<!here>", [{"mention": "@here"}]),
-        ("<!date^1700000000^{date_short}|14 Nov 2023>", [t("14 Nov 2023")]),
+        (
+            "MQL since <!date^1700000000^{date_short_pretty} {time}|2023-11-14 22:13 UTC>",
+            [t("MQL since "), {"date": 1700000000, "format": "{date_short_pretty} {time}",
+                               "fallback": "2023-11-14 22:13 UTC"}],
+        ),
+        ("<!date^soon^{date}|whenever>", [t("whenever")]),
         ("> quoted\nplain", [tag("blockquote", t("quoted")), t("plain")]),
         ("```x = *1*```", [tag("pre", t("x = *1*"))]),
     ],

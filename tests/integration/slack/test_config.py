@@ -49,3 +49,19 @@ def test_mistakes_name_their_place() -> None:
     assert "slack.sales_mention (line" in problems and "user group id" in problems
     assert "slack.routes[0] (line" in problems and "give at least one of" in problems
     assert "slack.sla (line" in problems and "hot_escalate_after_minutes" in problems
+
+
+@pytest.mark.parametrize(
+    ("slack", "mention", "people"),
+    [
+        ({"deciders": {"users": ["U0ANN"], "groups": []}, "sales_mention": None}, None, ["U0ANN"]),
+        ({"deciders": {"users": ["U0ANN"], "groups": []}}, "S0SALES", []),  # the group is pinged
+        ({"deciders": {"users": ["U0ANN"], "groups": ["S0X"]}, "sales_mention": None}, None, []),
+        ({"deciders": {"users": [], "groups": []}, "sales_mention": None}, None, []),  # anyone
+    ],
+)
+def test_without_user_groups_the_card_pings_the_listed_deciders(
+    slack: dict, mention: str | None, people: list[str]
+) -> None:
+    route = SlackConfig.model_validate(slack).route_for({})
+    assert (route.mention, route.people) == (mention, people)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -15,14 +14,9 @@ from bot.config.slack import Deciders
 from bot.demo.leads import sample_leads, send_demo
 from bot.sandbox import FakeSlackServer, Workspace
 from bot.slack.blocks import ACCEPT_ACTION, REJECT_ACTION
-from storage.models import Lead, Outbox, SlackMessage, Transition
+from storage.models import Outbox, Transition
 from tests.support.ingest import SECRET
-from tests.support.slack import TOKEN, SlackApp, demo_request, slack_app
-
-
-def lead_row(app: SlackApp, email: str = "jane@acme.example") -> Lead:
-    with app.services.engine.connect() as conn:
-        return conn.execute(select(Lead.__table__).where(Lead.email == email)).one()
+from tests.support.slack import TOKEN, SlackApp, demo_request, handed_over, lead_row, slack_app
 
 
 def transitions(app: SlackApp) -> list:
@@ -48,18 +42,6 @@ def mrkdwn_texts(node: object) -> list[str]:
 
 def has_buttons(blocks: list[dict]) -> bool:
     return any(block["type"] == "actions" for block in blocks)
-
-
-async def handed_over(app: SlackApp, cards: int = 3) -> None:
-    """Wait until the marketing notice and the sales (and urgent) cards are recorded."""
-    await app.ws.wait_for_calls("chat.postMessage", cards)
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        with app.services.engine.connect() as conn:
-            if len(conn.execute(select(SlackMessage.id)).all()) >= cards:
-                return
-        await asyncio.sleep(0.02)
-    raise TimeoutError("cards were posted but not recorded")
 
 
 async def test_mql_posts_each_card_once_then_accept_updates_them_in_place(db_url: str) -> None:

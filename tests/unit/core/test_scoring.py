@@ -194,7 +194,7 @@ scoring:
         "fit",
         "API and SMS",
         7,
-        "attributes.origin = api and attributes.last_activity in [SMS Sent, Called]",
+        "attribute origin is api and attribute last_activity is SMS Sent or Called",
     )
     assert score_lead(one, [], rules, NOW).fit == 4
     assert score_lead({"attributes": {"last_activity": "SMS Sent"}}, [], rules, NOW).fit == 0

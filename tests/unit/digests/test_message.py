@@ -6,8 +6,16 @@ import json
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.core.funnel import build_funnel
-from bot.digests.message import DigestData, LeadLine, digest_message, duration, money
+from bot.core.funnel import Funnel, build_funnel
+from bot.digests.message import (
+    DigestData,
+    LeadLine,
+    closed_loop_line,
+    digest_message,
+    duration,
+    money,
+    reason_lines,
+)
 from storage.rows import MoveCount, NewLeads, Queue
 
 END = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
@@ -91,7 +99,10 @@ def test_the_weekly_edition_shows_changes_and_value_per_lead() -> None:
     data = DigestData("weekly", START, END, ZoneInfo("UTC"), funnel(), previous=previous)
     text = json.dumps(digest_message(data, END).blocks, ensure_ascii=False)
     assert "*New leads*\\n10 (+6)" in text and "*Accepted*\\n1 (+1)" in text
-    assert "webinar: 3 leads · 1 MQLs · 0 SQLs · 1 won · 3,000 · 1,000/lead" in text
+    assert (
+        "webinar: 3 leads · 1 MQL · 0 SQLs · 1 won for 3,000 (currency not given) · "
+        "1,000 (currency not given) per lead"
+    ) in text
     assert "began as marketing leads" in text
 
 
@@ -110,7 +121,7 @@ def test_revenue_in_several_currencies_is_never_added_up() -> None:
     assert ads.value_per_lead == {"EUR": 4000.0, "USD": 1000.0}
     data = DigestData("weekly", START, END, ZoneInfo("UTC"), f)
     text = json.dumps(digest_message(data, END).blocks, ensure_ascii=False)
-    assert "5 won · 12,000 EUR + 3,000 USD · 4,000 EUR/lead + 1,000 USD/lead" in text
+    assert "5 won for 12,000 EUR + 3,000 USD · 4,000 EUR per lead + 1,000 USD per lead" in text
     assert "for 12,000 EUR + 3,000 USD" in text
 
 
@@ -126,5 +137,24 @@ def test_formatting() -> None:
     assert duration(timedelta(minutes=5)) == "5 min"
     assert duration(timedelta(hours=26)) == "1 d 2 h"
     assert duration(None) == "—"
-    assert money({"EUR": 1234.4}) == "1,234 EUR" and money({"": 1234.4}) == "1,234"
-    assert money({"GBP": 12.5}, per="/lead") == "12.50 GBP/lead" and money({}) == "0"
+    assert money({"EUR": 1234.4}) == "1,234 EUR"
+    assert money({"": 1234.4}) == "1,234 (currency not given)"
+    assert money({"GBP": 12.5}, per=" per lead") == "12.50 GBP per lead" and money({}) == "nothing"
+
+
+def test_rejection_reasons_read_as_the_modal_names_them() -> None:
+    funnel = Funnel(START, END)
+    funnel.rejection_reasons = [("not_a_fit", 3), ("not_ready", 2), ("asked twice", 1)]
+    assert reason_lines(funnel) == ["• Not a fit: 3", "• Not ready: 2", "• asked twice: 1"]
+
+
+def test_the_closed_loop_line_is_a_sentence_whatever_closed() -> None:
+    funnel = Funnel(START, END)
+    assert closed_loop_line(funnel) == "No deal was closed in this period."
+    funnel.lost = 2
+    assert closed_loop_line(funnel) == "No deal was won; 2 deals lost."
+    funnel.won, funnel.won_from_marketing, funnel.revenue = 1, 1, {"EUR": 24000.0}
+    assert closed_loop_line(funnel) == (
+        "Won 1 of 3 closed deals (33%) for 24,000 EUR; "
+        "100% of the customers won began as marketing leads."
+    )

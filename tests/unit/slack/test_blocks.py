@@ -39,7 +39,9 @@ from bot.slack.text import (
     HEADER_TEXT_MAX,
     SECTION_FIELD_MAX,
     SECTION_TEXT_MAX,
+    date_token,
     escape,
+    group_mention,
     truncate,
 )
 
@@ -110,7 +112,7 @@ def all_messages(lead: LeadCard) -> list[Any]:
         decided_card(decided, NOW),
         decision_reply(decided, NOW),
         already_decided(decided, NOW),
-        reminder_text(lead, NOW, group_id="S0SALES"),
+        reminder_text(lead, NOW, mention=group_mention("S0SALES")),
         escalation(lead, NOW, permalink="https://x.slack.com/archives/C1/p1"),
         OutgoingMessage(text="", blocks=reject_modal(42, lead)["blocks"]),
     ]
@@ -134,7 +136,8 @@ def test_hostile_fields_ping_nobody_and_fit_block_kit_limits() -> None:
 def test_mentions_the_bot_makes_itself_still_work() -> None:
     decided = replace(card(), stage="sql", decided_by="U0ALICE", decided_at=NOW)
     assert "<@U0ALICE>" in decided_card(decided, NOW).text
-    assert reminder_text(card(), NOW, group_id="S0SALES").text.startswith("<!subteam^S0SALES>")
+    reminded = reminder_text(card(), NOW, mention=group_mention("S0SALES"))
+    assert reminded.text.startswith("<!subteam^S0SALES>")
     assert "<@" not in decided_card(replace(decided, decided_by="<!here>"), NOW).text
 
 
@@ -143,10 +146,9 @@ def test_handoff_card_shows_the_lead_and_offers_accept_and_reject() -> None:
     header = message.blocks[0]["text"]["text"]
     assert header.startswith("🔥") and "Jane Doe" in header
     flat = json.dumps(message.blocks, ensure_ascii=False)
-    for shown in ("VP Sales", "Acme", "Germany", "250 employees", "webform", "87", "12 min ago"):
+    for shown in ("VP Sales", "Acme", "Germany", "250 employees", "webform", "87"):
         assert shown in flat
     assert "Demo request (+30)" in flat and "Free mail" not in flat  # top three by points
-    assert flat.index("demo request 2 h ago") < flat.index("pricing view 3 d ago")
     buttons = {
         e["action_id"]: e for b in message.blocks if b["type"] == "actions" for e in b["elements"]
     }
@@ -227,3 +229,57 @@ def test_messages_keep_within_the_fifty_block_limit() -> None:
     assert len(fitted) == BLOCKS_PER_MESSAGE_MAX
     assert "31 more not shown" in fitted[-1]["elements"][0]["text"]
     assert build_message("few", [DividerBlock()] * 3).blocks == [{"type": "divider"}] * 3
+
+
+def texts(message: OutgoingMessage) -> list[str]:
+    """Every mrkdwn string of a message's section and context blocks."""
+    found = []
+    for block in message.blocks:
+        if block["type"] == "section" and "text" in block:
+            found.append(block["text"]["text"])
+        found += [e["text"] for e in block.get("elements", []) if e.get("type") == "mrkdwn"]
+    return found
+
+
+@pytest.mark.parametrize("build", [sales_handoff, marketing_notice])
+def test_card_times_are_slack_dates_that_stay_true(build: Any) -> None:
+    lead = card(mql_at=NOW - timedelta(seconds=20))
+    context = " ".join(texts(build(lead, NOW)))
+    assert date_token(NOW - timedelta(seconds=20)) in context
+    assert f"demo request {date_token(NOW - timedelta(hours=2))}" in context
+    assert f"pricing view {date_token(NOW - timedelta(days=3))}" in context
+    assert context.index("demo request") < context.index("pricing view")
+    assert "ago" not in context and "just now" not in context
+    assert date_token(NOW).startswith("<!date^1795428000^{date_short_pretty} {time}|")
+
+
+def why(message: OutgoingMessage) -> list[str]:
+    [text] = [t for t in texts(message) if t.startswith("*Why*")]
+    return text.splitlines()[1:]
+
+
+def test_why_adds_up_to_the_score_and_names_the_hot_reason() -> None:
+    reasons = [
+        {"kind": "fit", "label": "VP or head of department", "points": 20},
+        {"kind": "fit", "label": "Target country", "points": 10},
+        {"kind": "fit", "label": "Mid-size company", "points": 10},
+        {"kind": "fit", "label": "Company missing", "points": -5},
+        {"kind": "engagement", "label": "Demo request", "points": 40},
+        {"kind": "engagement", "label": "Pricing page visit", "points": 14},
+        {"kind": "engagement", "label": "Website visits", "points": 5},
+        {"kind": "hot", "label": "Asked for a demo this week", "points": 0},
+    ]
+    lead = card(score_total=94, score_fit=35, score_engagement=59, reasons=reasons, hot=True)
+    assert why(sales_handoff(lead, NOW)) == [
+        "• Demo request (+40)",
+        "• VP or head of department (+20)",
+        "• Pricing page visit (+14)",
+        "• +4 more (+20)",
+        "🔥 Asked for a demo this week",
+    ]
+    assert lead.score_total == 40 + 20 + 14 + 20
+
+
+def test_why_lists_every_reason_when_there_are_few() -> None:
+    lines = why(sales_handoff(card(reasons=card().reasons[:3]), NOW))
+    assert lines == ["• Demo request (+30)", "• VP title (+20)", "• Company size (+10)"]
