@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from bot.cli.common import config_or_exit, fail, parse_since, settings_or_exit
+from bot.config.qualification import QualificationConfig
 from bot.config.rules import ScoringRules, default_rules_text
 from bot.core import scoring
 from bot.core.conditions import describe_condition, describe_rule
@@ -73,6 +74,16 @@ def _threshold_text(rules: ScoringRules) -> str:
     )
 
 
+def _questions_text(qualification: QualificationConfig) -> str:
+    questions = qualification.questions
+    if not questions:
+        return "Accept takes one click: no qualification questions"
+    asked = "; ".join(
+        f"{q.label} ({q.kind}{'' if q.required else ', optional'})" for q in questions
+    )
+    return escape(f"Accept asks {len(questions)} qualification question(s): {asked}")
+
+
 @rules_app.command("check")
 def check(
     file: Annotated[
@@ -86,6 +97,7 @@ def check(
     console = Console()
     console.print(_summary(config.scoring))
     console.print(_threshold_text(config.scoring))
+    console.print(_questions_text(config.qualification), highlight=False)
     console.print(
         f"[green]OK[/green]: {escape(str(path or 'the packaged default rules'))} is valid"
     )
