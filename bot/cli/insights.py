@@ -1,4 +1,8 @@
-"""``leadbot rules insights``: which scoring criteria sales' decisions agree with."""
+"""``leadbot rules insights``: which scoring criteria sales' decisions agree with.
+
+And, when sales answers qualification questions at Accept, which answers went
+with won deals.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +16,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from bot.cli.common import parse_since, settings_or_exit
-from bot.core.insights import MIN_LEADS, InsightReport, Verdict
-from bot.history.insights import load_insights
+from bot.core.answer_insights import AnswerReport, AnswerVerdict
+from bot.core.insights import MIN_LEADS, InsightReport, Rate, Verdict
+from bot.history.insights import load_answer_insights, load_insights
 from storage.db import make_engine
 
 
@@ -23,10 +28,26 @@ class OutcomeChoice(StrEnum):
 
 
 _STYLES = {Verdict.OVER: "red", Verdict.UNDER: "yellow", Verdict.CONFIRMED: "green"}
+_ANSWER_STYLES = {AnswerVerdict.WIN: "green", AnswerVerdict.LOSS: "red"}
 
 
 def _percent(value: float) -> str:
     return f"{value:.0%}"
+
+
+def _styled(verdict: str, style: str | None) -> str:
+    return f"[{style}]{verdict}[/{style}]" if style else verdict
+
+
+def _rate_cells(rate: Rate, lift: float | None, interval: tuple[float, float] | None) -> list[str]:
+    """Rate and lift, each with its 95 % interval."""
+    low, high = rate.interval
+    shown = (
+        "–"
+        if lift is None or interval is None
+        else f"{lift:.2f} ({interval[0]:.2f}–{interval[1]:.2f})"
+    )
+    return [f"{_percent(rate.value)} ({_percent(low)}–{_percent(high)})", shown]
 
 
 def _table(report: InsightReport) -> Table:
@@ -44,23 +65,68 @@ def _table(report: InsightReport) -> Table:
     ):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for c in report.criteria:
-        low, high = c.rate.interval
-        lift = "–"
-        if c.lift is not None and c.lift_interval is not None:
-            lift = f"{c.lift:.2f} ({c.lift_interval[0]:.2f}–{c.lift_interval[1]:.2f})"
-        style = _STYLES.get(c.verdict)
-        verdict = f"[{style}]{c.verdict.value}[/{style}]" if style else c.verdict.value
         table.add_row(
             escape(c.label),
             c.kind,
             f"{c.points:+.0f}",
             str(c.rate.trials),
             str(c.rate.successes),
-            f"{_percent(c.rate.value)} ({_percent(low)}–{_percent(high)})",
-            lift,
-            verdict,
+            *_rate_cells(c.rate, c.lift, c.lift_interval),
+            _styled(c.verdict.value, _STYLES.get(c.verdict)),
         )
     return table
+
+
+def _answers_table(report: AnswerReport) -> Table:
+    table = Table(title="Qualification answers vs deals won")
+    for column, justify in (
+        ("question", "left"),
+        ("answer", "left"),
+        ("closed deals", "right"),
+        ("won", "right"),
+        ("rate (95 % CI)", "right"),
+        ("lift (95 % CI)", "right"),
+        ("verdict", "left"),
+    ):
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for a in report.answers:
+        table.add_row(
+            escape(a.label),
+            escape(a.answer),
+            str(a.rate.trials),
+            str(a.rate.successes),
+            *_rate_cells(a.rate, a.lift, a.lift_interval),
+            _styled(a.verdict.value, _ANSWER_STYLES.get(a.verdict)),
+        )
+    return table
+
+
+def _print_answers(console: Console, report: AnswerReport, since: str, min_leads: int) -> None:
+    """The qualification answers' part of the report (nothing when no lead was answered)."""
+    if not report.answered:
+        return
+    base = report.base
+    if not base.trials:
+        console.print(
+            f"{report.answered} accepted lead(s) in the last {since} had qualification answers; "
+            "none of their deals is closed yet, so no answer can be judged.",
+            highlight=False,
+        )
+        return
+    console.print(
+        f"Qualification answers: {base.successes} of {base.trials} closed deals among leads "
+        f"answered in the last {since} were won ({_percent(base.value)})",
+        highlight=False,
+    )
+    console.print(_answers_table(report))
+    for answer in report.predictive:
+        console.print(f"• {escape(answer.summary(base))}", highlight=False)
+    if not report.predictive:
+        console.print(
+            f"No answer predicts the deal yet (answers need {min_leads} closed deals and a "
+            "lift interval that excludes 1).",
+            highlight=False,
+        )
 
 
 def insights_command(
@@ -71,26 +137,26 @@ def insights_command(
         str, typer.Option(help="Leads decided within this window: 12h, 30d, 2w")
     ] = "90d",
     min_leads: Annotated[
-        int, typer.Option(min=1, help="Never flag a criterion matched by fewer leads.")
+        int, typer.Option(min=1, help="Never flag a criterion or an answer of fewer leads.")
     ] = MIN_LEADS,
 ) -> None:
     """Show how often leads matching each criterion were accepted or won, against all leads.
 
     Lift is a criterion's rate over the base rate, with a 95 % Wilson
     interval; criteria whose points the outcomes contradict are flagged.
+    Answers to the qualification questions asked at Accept are judged the
+    same way against won deals: those that predict a win or a loss are named.
     """
     window = parse_since(since)
     settings = settings_or_exit(code=1)
     engine = make_engine(settings.database_url)
     try:
         with engine.connect() as conn:
+            now = datetime.now(UTC)
             report = load_insights(
-                conn,
-                now=datetime.now(UTC),
-                outcome=outcome.value,
-                window=window,
-                min_leads=min_leads,
+                conn, now=now, outcome=outcome.value, window=window, min_leads=min_leads
             )
+            answers = load_answer_insights(conn, now=now, window=window, min_leads=min_leads)
     finally:
         engine.dispose()
     console = Console(soft_wrap=True)
@@ -113,3 +179,4 @@ def insights_command(
             "that excludes 1).",
             highlight=False,
         )
+    _print_answers(console, answers, since, min_leads)

@@ -78,6 +78,14 @@ class Rate:
         return wilson(self.successes, self.trials)
 
 
+def lift_of(rate: Rate, base: Rate) -> tuple[float | None, tuple[float, float] | None]:
+    """``rate`` over the base rate, and its interval; ``(None, None)`` when the base is 0."""
+    if base.value <= 0:
+        return None, None
+    low, high = rate.interval
+    return rate.value / base.value, (low / base.value, high / base.value)
+
+
 @dataclass(frozen=True)
 class CriterionInsight:
     label: str
@@ -171,11 +179,7 @@ def _insight(
 ) -> CriterionInsight:
     rate = Rate(sum(hit for _, hit in entries), len(entries))
     points = sum(p for p, _ in entries) / len(entries)
-    lift = lift_interval = None
-    if base.value > 0:
-        lift = rate.value / base.value
-        low, high = rate.interval
-        lift_interval = (low / base.value, high / base.value)
+    lift, lift_interval = lift_of(rate, base)
     verdict = _verdict(kind, points, rate, lift_interval, min_leads)
     return CriterionInsight(label, kind, points, rate, lift, lift_interval, verdict)
 
