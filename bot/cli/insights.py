@@ -50,20 +50,22 @@ def _rate_cells(rate: Rate, lift: float | None, interval: tuple[float, float] | 
     return [f"{_percent(rate.value)} ({_percent(low)}–{_percent(high)})", shown]
 
 
+def _with_columns(title: str, left: tuple[str, ...], right: tuple[str, ...]) -> Table:
+    """A table whose ``left`` columns are text, then ``right`` counts, rate, lift and verdict."""
+    table = Table(title=title)
+    for column in left:
+        table.add_column(column)
+    for column in (*right, "rate (95 % CI)", "lift (95 % CI)"):
+        table.add_column(column, justify="right")
+    table.add_column("verdict")
+    return table
+
+
 def _table(report: InsightReport) -> Table:
     outcome = report.outcome
-    table = Table(title=f"Scoring criteria vs leads {outcome}")
-    for column, justify in (
-        ("criterion", "left"),
-        ("kind", "left"),
-        ("points", "right"),
-        ("leads", "right"),
-        (outcome, "right"),
-        ("rate (95 % CI)", "right"),
-        ("lift (95 % CI)", "right"),
-        ("verdict", "left"),
-    ):
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    table = _with_columns(
+        f"Scoring criteria vs leads {outcome}", ("criterion", "kind"), ("points", "leads", outcome)
+    )
     for c in report.criteria:
         table.add_row(
             escape(c.label),
@@ -78,17 +80,9 @@ def _table(report: InsightReport) -> Table:
 
 
 def _answers_table(report: AnswerReport) -> Table:
-    table = Table(title="Qualification answers vs deals won")
-    for column, justify in (
-        ("question", "left"),
-        ("answer", "left"),
-        ("closed deals", "right"),
-        ("won", "right"),
-        ("rate (95 % CI)", "right"),
-        ("lift (95 % CI)", "right"),
-        ("verdict", "left"),
-    ):
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    table = _with_columns(
+        "Qualification answers vs deals won", ("question", "answer"), ("closed deals", "won")
+    )
     for a in report.answers:
         table.add_row(
             escape(a.label),

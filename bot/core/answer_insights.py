@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.core.insights import MIN_LEADS, Rate, lift_of
+from bot.core.insights import MIN_LEADS, Rate, lift_of, lift_text
 from bot.core.qualification import Answer
 from storage.enums import Stage
 
@@ -64,10 +64,7 @@ class AnswerInsight:
             f"{self.label}: {self.answer} {self.verdict.value}: {self.rate.successes} of "
             f"{self.rate.trials} closed deals won ({self.rate.value:.0%}) vs {base.value:.0%}"
         )
-        if self.lift is None or self.lift_interval is None:
-            return text
-        low, high = self.lift_interval
-        return f"{text}; lift {self.lift:.2f} (95 % CI {low:.2f}–{high:.2f})"
+        return text + lift_text(self.lift, self.lift_interval)
 
 
 @dataclass(frozen=True)

@@ -86,6 +86,13 @@ def lift_of(rate: Rate, base: Rate) -> tuple[float | None, tuple[float, float] |
     return rate.value / base.value, (low / base.value, high / base.value)
 
 
+def lift_text(lift: float | None, interval: tuple[float, float] | None) -> str:
+    """``; lift 1.60 (95 % CI 1.10–1.90)`` to end a summary, or nothing without a lift."""
+    if lift is None or interval is None:
+        return ""
+    return f"; lift {lift:.2f} (95 % CI {interval[0]:.2f}–{interval[1]:.2f})"
+
+
 @dataclass(frozen=True)
 class CriterionInsight:
     label: str
@@ -116,10 +123,7 @@ class CriterionInsight:
             f"{self.rate.successes} of {self.rate.trials} matching leads {outcome} "
             f"({self.rate.value:.0%}) vs {base.value:.0%} of all"
         )
-        if self.lift is None or self.lift_interval is None:
-            return text
-        low, high = self.lift_interval
-        return f"{text}; lift {self.lift:.2f} (95 % CI {low:.2f}–{high:.2f})"
+        return text + lift_text(self.lift, self.lift_interval)
 
 
 @dataclass(frozen=True)

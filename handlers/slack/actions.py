@@ -65,6 +65,17 @@ async def may_decide(rt: SlackRuntime, clicker: Clicker) -> bool:
     return False
 
 
+async def modal_decider(
+    rt: SlackRuntime, body: dict[str, Any], channel: str | None, lead: str
+) -> tuple[Clicker, int] | None:
+    """Who submitted a decision's modal, on which lead; None (after telling them) if not allowed."""
+    clicker = Clicker(body["user"]["id"], channel, body["trigger_id"])
+    lead_id = lead_id_of(lead)
+    if lead_id is None or not await may_decide(rt, clicker):
+        return None
+    return clicker, lead_id
+
+
 async def accept_lead(
     rt: SlackRuntime, clicker: Clicker, lead_id: int, answers: tuple[Answer, ...] = ()
 ) -> None:

@@ -15,10 +15,8 @@ from slack_bolt.async_app import AsyncAck
 
 from bot.core.qualification import check_answers
 from bot.slack.component import SlackRuntime
-from bot.slack.decisions import Clicker
 from bot.slack.qualification import QUALIFY_CALLBACK, parse_questions_submission
-from handlers.slack.actions import accept_lead, may_decide
-from handlers.slack.payloads import lead_id_of
+from handlers.slack.actions import accept_lead, modal_decider
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +35,5 @@ def register(rt: SlackRuntime) -> None:
             await ack(response_action="errors", errors=dict(checked.errors))
             return
         await ack()
-        clicker = Clicker(body["user"]["id"], submission.channel, body["trigger_id"])
-        lead_id = lead_id_of(submission.lead_id)
-        if lead_id is None or not await may_decide(rt, clicker):
-            return
-        await accept_lead(rt, clicker, lead_id, checked.answers)
+        if decider := await modal_decider(rt, body, submission.channel, submission.lead_id):
+            await accept_lead(rt, *decider, answers=checked.answers)

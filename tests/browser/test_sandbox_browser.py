@@ -90,13 +90,7 @@ def test_sales_accepts_and_rejects_demo_leads_in_the_sandbox(
     page: Page, server: tuple[str, Settings]
 ) -> None:
     url, settings = server
-    problems: list[str] = []
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.goto(f"{url}/sandbox")
-    expect(page.locator("#connection")).to_have_text("live")
-    page.get_by_label("Acting as").select_option("U0ALICE")
-    page.locator('#channels button[data-channel="C0SALES"]').click()
-
+    problems = open_sales_channel(page, url, "U0ALICE")
     with httpx.Client(timeout=10) as client:
         send_demo(client, url, settings.effective_webhook_secret())
     cards = page.locator("#messages > article")
@@ -117,6 +111,17 @@ def test_sales_accepts_and_rejects_demo_leads_in_the_sandbox(
     SCREENSHOT.parent.mkdir(exist_ok=True)
     page.screenshot(path=SCREENSHOT)
     assert problems == []
+
+
+def open_sales_channel(page: Page, url: str, user: str) -> list[str]:
+    """Open the sandbox as ``user`` on #sales; the list collects the page's script errors."""
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.goto(f"{url}/sandbox")
+    expect(page.locator("#connection")).to_have_text("live")
+    page.get_by_label("Acting as").select_option(user)
+    page.locator('#channels button[data-channel="C0SALES"]').click()
+    return problems
 
 
 def card(page: Page, name: str) -> Locator:
@@ -145,12 +150,7 @@ def test_accept_asks_the_qualification_questions_in_a_modal(
     page: Page, server: tuple[str, Settings]
 ) -> None:
     url, settings = server
-    problems: list[str] = []
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.goto(f"{url}/sandbox")
-    expect(page.locator("#connection")).to_have_text("live")
-    page.get_by_label("Acting as").select_option("U0BOB")
-    page.locator('#channels button[data-channel="C0SALES"]').click()
+    problems = open_sales_channel(page, url, "U0BOB")
     maria = next(lead for lead in sample_leads() if lead.expect == "mql")
     with httpx.Client(timeout=10) as client:
         send_demo(client, url, settings.effective_webhook_secret(), leads=[maria])

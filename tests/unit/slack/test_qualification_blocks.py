@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-from bot.config.qualification import Question
 from bot.core.qualification import ANSWER_MAX, Answer
 from bot.sandbox.interactions import input_state
 from bot.slack.blocks import LeadCard, OutgoingMessage
@@ -16,12 +15,10 @@ from bot.slack.qualification import (
     with_answers,
 )
 from bot.slack.text import SECTION_FIELD_MAX
+from tests.support.qualification import with_questions
 
-QUESTIONS = [
-    Question(label="Budget", kind="choice", options=["Confirmed", "None yet"]),
-    Question(label="Need", kind="text", key="pain"),
-    Question(label="Timeline", kind="text", required=False),
-]
+#: budget and authority (choices), need (text), timeline (optional text)
+QUESTIONS = with_questions().qualification.questions
 HOSTILE = "<!channel> <@U1> *bold* & <https://evil.example|click>"
 
 
@@ -40,21 +37,28 @@ def test_the_modal_asks_each_question_and_reads_a_submission_back() -> None:
     }
     assert [(b["block_id"], b["element"]["action_id"]) for b in inputs] == [
         ("budget", "budget"),
-        ("pain", "pain"),
+        ("authority", "authority"),
+        ("need", "need"),
         ("timeline", "timeline"),
     ]
-    assert [b.get("optional", False) for b in inputs] == [False, False, True]
-    assert inputs[0]["element"]["type"] == "static_select"
-    assert inputs[1]["element"] == {
+    assert [b.get("optional", False) for b in inputs] == [False, False, False, True]
+    assert inputs[1]["label"]["text"] == "Talking to the decision maker?"
+    assert [o["text"]["text"] for o in inputs[1]["element"]["options"]] == [
+        "Yes",
+        "No",
+        "Don't know",
+    ]
+    assert inputs[2]["element"] == {
         "type": "plain_text_input",
-        "action_id": "pain",
+        "action_id": "need",
         "max_length": ANSWER_MAX,
     }
 
-    state = input_state(view["blocks"], {"budget": "None yet", "pain": "SSO"})
+    chosen = {"budget": "No budget yet", "authority": "No", "need": "SSO"}
+    state = input_state(view["blocks"], chosen)
     parsed = parse_questions_submission({**view, "state": {"values": state}})
     assert (parsed.lead_id, parsed.channel, parsed.message_ts) == ("42", "C0SALES", "1.000100")
-    assert parsed.values == {"budget": "None yet", "pain": "SSO", "timeline": None}
+    assert parsed.values == {**chosen, "timeline": None}
 
 
 def test_answers_are_escaped_and_fit_a_section_field() -> None:
