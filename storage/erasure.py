@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 
 from storage.enums import OutboxStatus
 from storage.models import Activity, Event, Lead, Outbox, Transition
+from storage.qualification import erase_text_answers
 
 _lead = Lead.__table__  # type: ignore[attr-defined]
 _event = Event.__table__  # type: ignore[attr-defined]
@@ -28,6 +29,9 @@ def erase_lead(
     conn: Connection, lead_id: int, *, reasons: list[dict[str, Any]], now: datetime
 ) -> tuple[int, int, int]:
     """Clear the lead's personal data everywhere it is stored; (events, activities, notes) hit.
+
+    Notes are the free texts people wrote about the lead: transition notes and
+    text answers to the qualification questions.
 
     ``reasons`` are the score reasons to keep (kind, label, points: no details).
     """
@@ -60,7 +64,7 @@ def erase_lead(
         update(_transition)
         .where(_transition.c.lead_id == lead_id, _transition.c.note.is_not(None))
         .values(note=None)
-    ).rowcount
+    ).rowcount + erase_text_answers(conn, lead_id)
     conn.execute(
         update(_outbox)
         .where(_outbox.c.lead_id == lead_id, _outbox.c.status.in_(_SETTLED))

@@ -246,3 +246,34 @@ class AppState(SQLModel, table=True):
     updated_at: datetime = Field(
         default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False)
     )
+
+
+class QualificationAnswer(SQLModel, table=True):
+    """An answer to a qualification question, given when sales accepted the lead.
+
+    Stored with the acceptance: ``version`` is the lead's version after that
+    transition (``Transition.version``), so a lead accepted again after
+    recycling keeps each round's answers apart.
+    """
+
+    __tablename__ = "qualification_answer"
+    __table_args__ = (
+        UniqueConstraint(
+            "lead_id", "version", "question", name="uq_qualification_answer_lead_question"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    lead_id: int = Field(foreign_key="lead.id", nullable=False)
+    version: int = Field(nullable=False)
+    #: the order the questions were asked in
+    position: int = Field(nullable=False)
+    #: the question's id (its ``key`` in the rules file): what insights group by
+    question: str = Field(max_length=64, nullable=False)
+    #: the question as it was asked
+    label: str = Field(max_length=150, nullable=False)
+    #: ``choice`` or ``text``
+    kind: str = Field(max_length=16, nullable=False)
+    #: None for an optional question left empty, and for a text answer once erased
+    answer: str | None = Field(default=None, max_length=300)
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

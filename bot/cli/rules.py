@@ -22,6 +22,7 @@ from bot.cli.common import (
 from bot.core.wording import counted
 
 if TYPE_CHECKING:
+    from bot.config.qualification import QualificationConfig
     from bot.config.rules import ScoringRules
 
 rules_app = typer.Typer(help="Check, explain and try out scoring rules.", no_args_is_help=True)
@@ -81,6 +82,16 @@ def _threshold_text(rules: ScoringRules) -> str:
     )
 
 
+def _questions_text(qualification: QualificationConfig) -> str:
+    questions = qualification.questions
+    if not questions:
+        return "Accept takes one click: no qualification questions"
+    asked = "; ".join(
+        f"{q.label} ({q.kind}{'' if q.required else ', optional'})" for q in questions
+    )
+    return escape(f"Accept asks {len(questions)} qualification question(s): {asked}")
+
+
 @rules_app.command("check")
 def check(
     file: Annotated[
@@ -94,6 +105,7 @@ def check(
     console = Console()
     console.print(_summary(config.scoring))
     console.print(_threshold_text(config.scoring))
+    console.print(_questions_text(config.qualification), highlight=False)
     what = f"{escape(str(path))} is" if path else "the packaged default rules are"
     console.print(f"[green]OK[/green]: {what} valid")
 

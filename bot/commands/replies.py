@@ -14,6 +14,7 @@ from slack_sdk.models.blocks import Block, HeaderBlock, MarkdownTextObject, Sect
 
 from bot.commands.parse import UsageError, help_text
 from bot.core.funnel import Funnel
+from bot.core.qualification import Answer
 from bot.core.scoring import Contribution, Score
 from bot.core.wording import counted
 from bot.digests.message import (
@@ -28,6 +29,7 @@ from bot.digests.message import (
     reason_lines,
 )
 from bot.slack.blocks import LeadCard, OutgoingMessage, text_message
+from bot.slack.qualification import answers_block
 from bot.slack.text import (
     HEADER_TEXT_MAX,
     SECTION_TEXT_MAX,
@@ -55,9 +57,13 @@ def usage_reply(error: UsageError) -> OutgoingMessage:
 
 
 def lead_reply(
-    card: LeadCard, history: Sequence[Mapping[Any, Any]], *, erased: bool
+    card: LeadCard,
+    history: Sequence[Mapping[Any, Any]],
+    *,
+    erased: bool,
+    answers: Sequence[Answer] = (),
 ) -> OutgoingMessage:
-    """``show``: profile, stored score breakdown and stage history."""
+    """``show``: profile, stored score breakdown, stage history, qualification answers."""
     facts = {
         "Email": card.email,
         "Company": card.company,
@@ -85,6 +91,8 @@ def lead_reply(
         SectionBlock(text=bullet_list("Score breakdown", reasons, len(reasons), 15)),
         SectionBlock(text=bullet_list("Stage history", moves, len(moves), 15)),
     ]
+    if answers:
+        blocks.append(answers_block(answers))
     return reply(f"{mrkdwn(card.name, 200)}: {card.stage}, score {card.score_total:g}", blocks)
 
 

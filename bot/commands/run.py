@@ -33,6 +33,7 @@ from bot.commands.parse import (
 )
 from bot.config.rules import LeadbotConfig
 from bot.core.lifecycle import Actor, ActorKind, IllegalTransition, NotAllowed, plan_transition
+from bot.core.qualification import Answer
 from bot.core.scoring import explain
 from bot.digests.message import LeadLine
 from bot.digests.numbers import read_funnel
@@ -52,6 +53,7 @@ from storage.leads import (
     search_leads,
     stage_history,
 )
+from storage.qualification import latest_answers
 from storage.reporting import handoff_messages, pending_leads
 from storage.rows import LeadRow
 from storage.transitions import StaleLead, reassign
@@ -180,7 +182,8 @@ def _matches(
 def _show(conn: Connection, lead: LeadRow) -> OutgoingMessage:
     card = build_card(conn, lead)
     history = stage_history(conn, lead.id)
-    return replies.lead_reply(card, history, erased=lead.erased_at is not None)
+    answers = [Answer.from_row(row) for row in latest_answers(conn, lead.id)]
+    return replies.lead_reply(card, history, erased=lead.erased_at is not None, answers=answers)
 
 
 def _no_lead(email: str) -> OutgoingMessage:

@@ -19,7 +19,8 @@ A fit rule tests one field, or gives ``all:`` — a list of field conditions
 that must all hold — to score a combination ("arrived through the API *and*
 last received an SMS") that neither field reveals alone.
 
-Further sections (Slack channels, digests, webhook subscribers) join
+Further sections (Slack channels, digests, webhook subscribers, qualification
+questions) join
 :class:`LeadbotConfig` as optional sub-models.
 """
 
@@ -44,6 +45,7 @@ from pydantic import (
 
 from bot.commands.parse import CommandsConfig
 from bot.config.digests import DigestsConfig
+from bot.config.qualification import QualificationConfig
 from bot.config.slack import SlackConfig
 from bot.config.webhooks import WebhooksConfig
 from bot.config.yaml_places import RulesError, read_yaml, validation_problems
@@ -250,6 +252,7 @@ class LeadbotConfig(_Model):
     digests: DigestsConfig = DigestsConfig()
     commands: CommandsConfig = CommandsConfig()
     webhooks: WebhooksConfig = WebhooksConfig()
+    qualification: QualificationConfig = QualificationConfig()
 
 
 def default_rules_text() -> str:

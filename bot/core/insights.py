@@ -78,6 +78,21 @@ class Rate:
         return wilson(self.successes, self.trials)
 
 
+def lift_of(rate: Rate, base: Rate) -> tuple[float | None, tuple[float, float] | None]:
+    """``rate`` over the base rate, and its interval; ``(None, None)`` when the base is 0."""
+    if base.value <= 0:
+        return None, None
+    low, high = rate.interval
+    return rate.value / base.value, (low / base.value, high / base.value)
+
+
+def lift_text(lift: float | None, interval: tuple[float, float] | None) -> str:
+    """``; lift 1.60 (95 % CI 1.10–1.90)`` to end a summary, or nothing without a lift."""
+    if lift is None or interval is None:
+        return ""
+    return f"; lift {lift:.2f} (95 % CI {interval[0]:.2f}–{interval[1]:.2f})"
+
+
 @dataclass(frozen=True)
 class CriterionInsight:
     label: str
@@ -108,10 +123,7 @@ class CriterionInsight:
             f"{self.rate.successes} of {self.rate.trials} matching leads {outcome} "
             f"({self.rate.value:.0%}) vs {base.value:.0%} of all"
         )
-        if self.lift is None or self.lift_interval is None:
-            return text
-        low, high = self.lift_interval
-        return f"{text}; lift {self.lift:.2f} (95 % CI {low:.2f}–{high:.2f})"
+        return text + lift_text(self.lift, self.lift_interval)
 
 
 @dataclass(frozen=True)
@@ -171,11 +183,7 @@ def _insight(
 ) -> CriterionInsight:
     rate = Rate(sum(hit for _, hit in entries), len(entries))
     points = sum(p for p, _ in entries) / len(entries)
-    lift = lift_interval = None
-    if base.value > 0:
-        lift = rate.value / base.value
-        low, high = rate.interval
-        lift_interval = (low / base.value, high / base.value)
+    lift, lift_interval = lift_of(rate, base)
     verdict = _verdict(kind, points, rate, lift_interval, min_leads)
     return CriterionInsight(label, kind, points, rate, lift, lift_interval, verdict)
 

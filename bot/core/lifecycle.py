@@ -26,6 +26,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from bot.config.rules import ScoringRules
+from bot.core.qualification import Answer
 from bot.core.scoring import Score
 from storage.enums import Stage
 
@@ -99,6 +100,8 @@ class TransitionPlan:
     at: datetime
     #: Lead attribute → new value (storage bumps the version)
     lead_changes: Mapping[str, Any] = field(default_factory=dict)
+    #: what the person accepting answered to the qualification questions
+    answers: tuple[Answer, ...] = ()
 
 
 def plan_transition(

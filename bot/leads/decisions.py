@@ -7,11 +7,12 @@ simultaneous decisions exactly one lands; the other learns who was first.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
 from bot.core.lifecycle import Actor, plan_transition
+from bot.core.qualification import Answer
 from bot.leads.qualify import change_stage
 from bot.leads.unit_of_work import Work
 from storage.enums import Stage
@@ -38,6 +39,8 @@ class Decision:
     actor: Actor
     reason: str | None = None
     note: str | None = None
+    #: answers to the qualification questions, given when accepting
+    answers: tuple[Answer, ...] = ()
 
 
 def reject_target(reason: str) -> Stage:
@@ -59,6 +62,8 @@ def decide(work: Work, decision: Decision, now: datetime) -> tuple[Result, LeadR
     plan = plan_transition(
         lead.stage, decision.target, decision.actor, decision.reason, decision.note, now=now
     )
+    if decision.answers:
+        plan = replace(plan, answers=decision.answers)
     try:
         return Result.DECIDED, change_stage(work, lead, plan)
     except StaleLead:  # the guarded update wrote nothing; read what the winner did

@@ -2,7 +2,8 @@
 
 Erased: names, email (replaced by a placeholder that identifies no one), phone,
 company, job title, website, UTM and custom attributes, the per-rule details
-of the score, free-text notes on transitions, the raw payloads of the lead's
+of the score, free-text notes on transitions and free-text answers to the
+qualification questions, the raw payloads of the lead's
 events and the properties of its activities, and the bodies of Slack
 messages already delivered about it. Kept: stages, transitions with their
 actors, reasons and times, scores, source, campaign, country, company size,

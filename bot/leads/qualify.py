@@ -24,18 +24,23 @@ from bot.core.lifecycle import TransitionPlan, plan_after_score
 from bot.core.scoring import ActivityRecord, Score, score_lead
 from bot.leads.unit_of_work import Work
 from storage.enums import Stage
+from storage.qualification import record_answers
 from storage.rows import LeadRow
 from storage.transitions import StaleLead, apply_transition
 
 
 def change_stage(work: Work, lead: LeadRow, plan: TransitionPlan) -> LeadRow:
-    """Apply ``plan`` to ``lead`` and run the transition effects; returns the new row.
+    """Apply ``plan`` to ``lead``, store its answers, run the transition effects; the new row.
 
     Raises ``storage.transitions.StaleLead`` when someone else changed the
     lead since it was read (the caller tells the user who), ``UnknownLead``
     when it is gone.
     """
     version = apply_transition(work.conn, lead_id=lead.id, expected_version=lead.version, plan=plan)
+    if plan.answers:
+        record_answers(
+            work.conn, lead_id=lead.id, version=version, answers=plan.answers, at=plan.at
+        )
     after = replace(lead, **plan.lead_changes, version=version, updated_at=plan.at)
     for effect in work.effects.transition:
         effect(work.conn, after, plan)

@@ -36,11 +36,13 @@ from storage.rows import LeadRow
 
 #: ``Outbox.kind`` of outbound webhook deliveries
 WEBHOOK = "webhook"
+#: sales accepting an MQL; it carries the answers to the qualification questions
+ACCEPTED = "lead.accepted"
 
 #: the event a stage reached stands for (``sql`` is sales accepting the lead)
 _STAGE_EVENTS: Mapping[Stage, str] = {
     Stage.MQL: "lead.mql",
-    Stage.SQL: "lead.accepted",
+    Stage.SQL: ACCEPTED,
     Stage.RECYCLED: "lead.recycled",
     Stage.DISQUALIFIED: "lead.disqualified",
     Stage.WON: "lead.won",
@@ -83,7 +85,7 @@ def build_event(event_type: str, lead: LeadRow, plan: TransitionPlan) -> dict[st
     }
     if plan.to_stage is Stage.WON:
         data.update(amount=lead.deal_amount, currency=lead.deal_currency)
-    return {
+    event: dict[str, Any] = {
         "type": event_type,
         "id": event_id(lead.id, lead.version, event_type),
         "occurred_at": _iso(plan.at),
@@ -99,6 +101,9 @@ def build_event(event_type: str, lead: LeadRow, plan: TransitionPlan) -> dict[st
             },
         },
     }
+    if event_type == ACCEPTED:
+        event["data"]["qualification"] = [answer.as_dict() for answer in plan.answers]
+    return event
 
 
 def _iso(at: datetime) -> str:

@@ -49,10 +49,10 @@ def decide_from_slack(
     return result
 
 
-def card_to_reject(
+def undecided_card(
     uow: UnitOfWork, clicker: Clicker, lead_id: int, now: datetime
 ) -> LeadCard | None:
-    """The card for the reject modal, or ``None`` after telling ``clicker`` it is too late."""
+    """The card for a decision's modal, or ``None`` after telling ``clicker`` it is too late."""
     with uow.begin() as work:
         lead = load_lead(work.conn, lead_id)
         if lead is not None and lead.stage == Stage.MQL.value:

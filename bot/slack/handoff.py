@@ -14,7 +14,8 @@ only enqueue outbox rows, so the messages exist exactly when the change does.
 * Any later move of a lead that has cards (accepted, rejected, won, lost…):
   every card of its latest qualification is updated in place — buttons give
   way to who decided and when — and a reply in the sales card's thread keeps
-  the record.
+  the record, with the answers to the qualification questions when Accept
+  asked them.
 
 Dedupe keys are derived from the lead, the time it qualified and the
 version the change produced, so a redelivered event, a retried batch or a
@@ -42,6 +43,7 @@ from bot.slack.blocks import (
     text_message,
 )
 from bot.slack.cards import build_card
+from bot.slack.qualification import with_answers
 from bot.slack.text import escape, mrkdwn, route_mention
 from storage.enums import Stage
 from storage.outbox import SLACK, enqueue_slack, items_with_prefix, supersede_pending
@@ -196,7 +198,7 @@ def _post_card(
 def _reply(card: LeadCard, plan: TransitionPlan) -> OutgoingMessage:
     """The thread reply recording a move: the decision itself, or a later outcome."""
     if plan.from_stage is Stage.MQL:
-        return decision_reply(card, plan.at)
+        return with_answers(decision_reply(card, plan.at), plan.answers)
     icon = _OUTCOME_ICONS.get(plan.to_stage, "")
     text = (
         f"{icon}{escape(plan.from_stage.value)} → {escape(plan.to_stage.value)}"

@@ -10,9 +10,8 @@ from bot.core.lifecycle import Actor, ActorKind
 from bot.leads.decisions import Decision, reject_target
 from bot.slack.blocks import REASON_BLOCK, REJECT_CALLBACK, parse_reject_submission
 from bot.slack.component import SlackRuntime
-from bot.slack.decisions import Clicker, decide_from_slack
-from handlers.slack.actions import may_decide
-from handlers.slack.payloads import lead_id_of
+from bot.slack.decisions import decide_from_slack
+from handlers.slack.actions import modal_decider
 
 
 def register(rt: SlackRuntime) -> None:
@@ -24,10 +23,10 @@ def register(rt: SlackRuntime) -> None:
             await ack(response_action="errors", errors={REASON_BLOCK: "Choose a reason"})
             return
         await ack()
-        clicker = Clicker(body["user"]["id"], submission.channel, body["trigger_id"])
-        lead_id = lead_id_of(submission.lead_id)
-        if lead_id is None or not await may_decide(rt, clicker):
+        decider = await modal_decider(rt, body, submission.channel, submission.lead_id)
+        if decider is None:
             return
+        clicker, lead_id = decider
         actor = Actor(ActorKind.SLACK, clicker.user_id, admin=rt.is_admin(clicker.user_id))
         decision = Decision(
             lead_id,

@@ -94,9 +94,14 @@ class SlackApp:
 
 @asynccontextmanager
 async def slack_app(
-    db_url: str, *, slack: FakeSlackServer | None = None, config: LeadbotConfig | None = None
+    db_url: str,
+    *,
+    slack: FakeSlackServer | None = None,
+    config: LeadbotConfig | None = None,
+    webhooks: DeliveryConfig | None = None,
 ) -> AsyncIterator[SlackApp]:
-    """A leadbot on the packaged rules, or ``config``, with Slack played by ``slack``."""
+    """A leadbot on the packaged rules, or ``config``, with Slack played by ``slack``;
+    with outbound webhooks too when ``webhooks`` says how they deliver."""
     fake = slack or FakeSlackServer(Workspace.demo(), token=TOKEN)
     engine = make_engine(db_url)
     clock = SettableClock()
@@ -104,7 +109,9 @@ async def slack_app(
         settings_for(db_url, fake.start()),
         engine=engine,
         config=config,
-        features=Features(slack_delivery=FAST, webhooks=False),
+        features=Features(
+            slack_delivery=FAST, webhooks=webhooks is not None, webhook_delivery=webhooks
+        ),
         clock=clock,
     )
     async with serving(app, fake, engine) as (url, http, people):
