@@ -36,6 +36,7 @@ from bot.core.lifecycle import Actor, ActorKind, IllegalTransition, NotAllowed, 
 from bot.core.scoring import explain
 from bot.digests.message import LeadLine
 from bot.digests.numbers import read_funnel
+from bot.leads.decisions import hand_over
 from bot.leads.forget import already_erased, forget_lead
 from bot.leads.qualify import change_stage
 from bot.leads.unit_of_work import UnitOfWork, Work
@@ -54,7 +55,7 @@ from storage.leads import (
 )
 from storage.reporting import handoff_messages, pending_leads
 from storage.rows import LeadRow
-from storage.transitions import StaleLead, reassign
+from storage.transitions import StaleLead
 
 _DAYS = {"7d": 7, "30d": 30, "90d": 90}
 
@@ -220,7 +221,7 @@ def _move(
     if isinstance(request, Assign):
         owner = user_mention(request.user_id)
         if lead.stage == Stage.SQL.value:
-            reassign(work.conn, lead, request.user_id, svc.now)
+            hand_over(work, lead, request.user_id, actor, svc.now)
             return replies.reply(f"{who} now belongs to {owner}.")
         reason, target = f"assigned by {actor}", Stage.SQL
     elif isinstance(request, Recycle):

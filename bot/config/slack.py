@@ -132,10 +132,11 @@ class Sla(_Model):
 
 
 class SlackRoute(_Model):
-    """Where one lead's handoff goes: the outcome of routing."""
+    """Where one lead's handoff goes: the outcome of routing (``name`` None: the default)."""
 
     channel: str
     mention: str | None
+    name: str | None = None
 
 
 class SlackConfig(_Model):
@@ -154,5 +155,5 @@ class SlackConfig(_Model):
         """The first matching route's channel and mention, else the default ones."""
         for route in self.routes:
             if route.matches(lead):
-                return SlackRoute(channel=route.channel, mention=route.mention)
+                return SlackRoute(channel=route.channel, mention=route.mention, name=route.name)
         return SlackRoute(channel=self.sales_channel, mention=self.sales_mention)

@@ -1,4 +1,4 @@
-"""The Accept and Reject buttons: Slack payloads in, calls on the core out.
+"""The Accept, Reject and Pass buttons: Slack payloads in, calls on the core out.
 
 Every listener acknowledges first (Slack wants an answer within 3 seconds)
 and does the database work in a thread afterwards.
@@ -15,9 +15,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.lifecycle import Actor, ActorKind
 from bot.leads.decisions import Decision
-from bot.slack.blocks import ACCEPT_ACTION, REJECT_ACTION, reject_modal
+from bot.routing.router import Router
+from bot.slack.blocks import ACCEPT_ACTION, PASS_ACTION, REJECT_ACTION, reject_modal
 from bot.slack.component import SlackRuntime
-from bot.slack.decisions import Clicker, card_to_reject, decide_from_slack, refuse
+from bot.slack.decisions import Clicker, card_to_decide, decide_from_slack, refuse
+from bot.slack.offers import pass_from_slack
 from handlers.slack.payloads import lead_id_of
 from storage.enums import Stage
 
@@ -43,7 +45,10 @@ def register(rt: SlackRuntime) -> None:
         clicker, lead_id = _click(body)
         if lead_id is None or not await may_decide(rt, clicker):
             return
-        card = await rt.run_db(card_to_reject, work, clicker, lead_id, clock())
+        actor = Actor(ActorKind.SLACK, clicker.user_id, admin=rt.is_admin(clicker.user_id))
+        # the reason, asked next, says recycled or disqualified; who may decide is the same
+        decision = Decision(lead_id, Stage.DISQUALIFIED, actor)
+        card = await rt.run_db(card_to_decide, work, clicker, decision, clock())
         if card is None:
             return
         view = reject_modal(lead_id, card, channel=clicker.channel, message_ts=_message_ts(body))
@@ -51,6 +56,15 @@ def register(rt: SlackRuntime) -> None:
             await client.views_open(trigger_id=body["trigger_id"], view=view)
         except SlackApiError as exc:  # e.g. the trigger expired: the person clicks again
             log.warning("cannot open the reject modal: %s", exc.response.get("error"))
+
+    router = Router(rt.services.config.routing, rt.config)
+
+    @rt.bolt.action(PASS_ACTION)
+    async def pass_on(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        clicker, lead_id = _click(body)
+        if lead_id is not None:
+            await rt.run_db(pass_from_slack, work, router, clicker, lead_id, clock())
 
 
 async def may_decide(rt: SlackRuntime, clicker: Clicker) -> bool:
