@@ -68,8 +68,8 @@ def register(rt: SlackRuntime) -> None:
 
 
 async def may_decide(rt: SlackRuntime, clicker: Clicker) -> bool:
-    """Whether ``clicker`` may decide; if not, they are told so privately."""
-    if await rt.deciders.allows(clicker.user_id):
+    """Whether ``clicker`` may decide (a decider or an admin); if not, they are told privately."""
+    if rt.is_admin(clicker.user_id) or await rt.deciders.allows(clicker.user_id):
         return True
     await rt.run_db(refuse, rt.services.work, clicker)
     return False
