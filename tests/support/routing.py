@@ -60,5 +60,21 @@ def direct_messages(app: SlackApp, user: str) -> list[Message]:
     return app.ws.messages(app.ws.direct(user).id, include_replies=False)
 
 
-def card_of(app: SlackApp, email: str, channel: str = "C0SALES") -> Message:
-    return next(c for c in app.cards(channel) if email in json.dumps(c.blocks))
+async def card_of(app: SlackApp, email: str, channel: str = "C0SALES") -> Message:
+    """The lead's card in ``channel``, once it is there."""
+
+    def found() -> list[Message]:
+        return [c for c in app.cards(channel) if email in json.dumps(c.blocks)]
+
+    await app.ws.wait_until(lambda: bool(found()))
+    return found()[0]
+
+
+async def command(app: SlackApp, user: str, text: str) -> str:
+    """``/leads <text>`` typed by ``user``; waits for and returns the private answer's text."""
+    before = len(app.ws.ephemerals(user=user))
+    response = await app.send(app.people.command(user, "C0SALES", "/leads", text))
+    assert response.status_code == 200, response.text
+    await app.ws.wait_until(lambda: len(app.ws.ephemerals(user=user)) > before)
+    answer = app.ws.ephemerals(user=user)[-1]
+    return answer.text + json.dumps(answer.blocks, ensure_ascii=False)
