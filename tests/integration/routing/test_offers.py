@@ -129,8 +129,13 @@ async def test_pass_and_timeout_move_the_offer_on_until_it_falls_back_to_the_cha
             lambda: "Accepted by <@U0BOB>" in dump(app.ws.message(card.channel, card.ts))
         )
         shown = await command(app, "U0CAROL", "show chain@acme.example")
-        for line in ("offered to <@U0ALICE>", "<@U0ALICE> passed", "<@U0BOB> let the offer time out",
-                     "nobody took it: open to the channel", "mql → sql by <@U0BOB>"):  # fmt: skip
+        for line in (
+            "offered to <@U0ALICE>",
+            "<@U0ALICE> passed",
+            "<@U0BOB> let the offer time out",
+            "nobody took it: open to the channel",
+            "mql → sql by <@U0BOB>",
+        ):
             assert line in shown
 
 
