@@ -181,3 +181,13 @@ async def test_stats_show_each_reps_offers(db_url: str) -> None:
         assert "<@U0ALICE>: 1 offered · 1 accepted · 0 passed · 0 timed out" in stats
         assert "<@U0BOB>: 1 offered · 0 accepted · 1 passed · 0 timed out" in stats
         assert "<@U0DAN>: 1 offered · 0 accepted" in stats
+
+
+async def test_unknown_user_ids_are_warned_about_at_start_up(db_url: str, caplog) -> None:
+    config = routed_config(
+        {"teams": [{"name": "sales", "mode": "round_robin", "members": ["U0ALICE", "U0NOBODY"]}]}
+    )
+    async with slack_app(db_url, slack=team_workspace(), config=config) as app:
+        await app.ws.wait_until(lambda: app.routing.unknown == ["U0NOBODY"])
+        assert [c.params["user"] for c in app.ws.calls("users.info")] == ["U0ALICE", "U0NOBODY"]
+    assert "routing names a Slack user that does not exist: U0NOBODY" in caplog.text
