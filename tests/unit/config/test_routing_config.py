@@ -16,14 +16,21 @@ routing:
 """
 
 
+def rules(section: str = "", text: str | None = None) -> str:
+    """The packaged rules with their (empty) routing section replaced by ``section``."""
+    base = default_rules_text() if text is None else text
+    assert "routing:\n  teams: []\n" in base
+    return base.replace("routing:\n  teams: []\n", "") + section
+
+
 def problems(section: str) -> list[str]:
     with pytest.raises(RulesError) as caught:
-        parse_config(default_rules_text() + section)
+        parse_config(rules(section))
     return caught.value.problems
 
 
 def test_the_smallest_section_routes_the_sales_channel_to_its_team() -> None:
-    config = parse_config(default_rules_text() + SMALLEST)
+    config = parse_config(rules(SMALLEST))
     team = config.routing.team_for(None)
     assert team is not None and team.routed and team.name == "sales"
     assert [m.user for m in team.members] == ["U0ALICE", "U0BOB", "U0DAN"]
@@ -36,7 +43,7 @@ def test_without_the_section_every_lead_is_claimed() -> None:
 
 
 def test_claim_is_the_default_mode() -> None:
-    config = parse_config(default_rules_text() + "routing:\n  teams: [{name: sales}]\n")
+    config = parse_config(rules("routing:\n  teams: [{name: sales}]\n"))
     team = config.routing.team_for(None)
     assert team is not None and team.mode == "claim" and not team.routed
 
@@ -85,8 +92,7 @@ def test_routes_hand_their_leads_to_teams() -> None:
         "  routes: []",
         "  routes: [{name: Enterprise, min_company_size: 1000, channel: C0ENTERPRISE}]",
     )
-    config = parse_config(
-        text + "routing:\n  teams: [{name: sales}, {name: big}]\n  routes: {Enterprise: big}\n"
-    )
+    section = "routing:\n  teams: [{name: sales}, {name: big}]\n  routes: {Enterprise: big}\n"
+    config = parse_config(rules(section, text))
     assert config.routing.team_for("Enterprise").name == "big"
     assert config.routing.team_for(None).name == "sales"
