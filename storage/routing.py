@@ -214,3 +214,16 @@ def account_candidates(conn: Connection, domain: str, *, limit: int = 20) -> lis
         .limit(limit)
     )
     return [tuple(row) for row in conn.execute(query)]
+
+
+def forget_accounts(conn: Connection, lead_id: int) -> None:
+    """Drop the company names a lead's offers were recorded with (its data is being erased)."""
+    conn.execute(update(_offer).where(_offer.c.lead_id == lead_id).values(account=None))
+    conn.execute(
+        update(_event)
+        .where(
+            _event.c.lead_id == lead_id,
+            _event.c.reason.startswith("account_owner:", autoescape=True),
+        )
+        .values(reason="account_owner")
+    )

@@ -23,7 +23,6 @@ from __future__ import annotations
 import re
 from datetime import time
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
@@ -35,7 +34,7 @@ from pydantic import (
     model_validator,
 )
 
-from bot.config.digests import Weekday
+from bot.config.digests import Weekday, known_zone
 from bot.config.slack import UserId
 from bot.core.rotation import Hours, Limits
 
@@ -52,23 +51,13 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
-def _zone(name: str) -> str:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(
-            f"unknown time zone {name!r}; use an IANA name such as Europe/Berlin"
-        ) from None
-    return name
-
-
 def _hours(value: str) -> str:
     if not _HOURS.match(value):
         raise ValueError(f'give working hours as "09:00-17:30", not {value!r}')
     return value
 
 
-Zone = Annotated[str, AfterValidator(_zone)]
+Zone = Annotated[str, AfterValidator(known_zone)]
 HoursText = Annotated[str, AfterValidator(_hours)]
 
 

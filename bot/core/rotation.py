@@ -6,7 +6,9 @@ lead gains their weight, the one with the most credit gets the lead and
 gives back the sum of the weights that took part. With equal weights that
 serves A, B, C, A…; with weights 1, 2, 1 it serves B twice as often, spread
 out (B, A, C, B…) rather than in bursts, and after any number of leads every
-member's count is less than one lead away from their share.
+member's count is within one lead of their share (for teams of up to six,
+whatever the weights; eight members of very unequal weights can be off by a
+little more: 1.07 leads in the worst case found).
 
 A member who cannot take leads for a while (away, at a cap, outside working
 hours) takes no part in the picks meanwhile, so they gain nothing: on their

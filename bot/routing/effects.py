@@ -15,7 +15,7 @@ passed), or withdrawn when someone else decided first.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Connection
 
@@ -95,12 +95,19 @@ def offered_only_to(conn: Connection, lead: LeadRow, actor: Actor, target: Stage
     )
 
 
+def forget_accounts(conn: Connection, lead: LeadRow, now: datetime) -> str | None:
+    """The ``ErasureEffect``: the audit trail keeps no company name of an erased lead."""
+    store.forget_accounts(conn, lead.id)
+    return None
+
+
 def effects(config: LeadbotConfig, listeners: Sequence[OfferEffect]) -> Effects:
     """Routing's effects; ``listeners`` are the features' offer effects it tells of first offers."""
+    erasure = Effects(erasure=(forget_accounts,))
     if not any(team.routed for team in config.routing.teams):
-        return Effects()
+        return erasure
     router = Router(config.routing, config.slack)
     check: DecisionCheck = offered_only_to
-    return Effects(
+    return erasure + Effects(
         transition=(RoutingEffect(router, config.slack.sla, listeners),), checks=(check,)
     )

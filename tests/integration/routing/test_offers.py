@@ -144,7 +144,8 @@ async def test_a_lead_from_an_owned_account_goes_to_its_owner_first(db_url: str)
         {
             "teams": [{"name": "sales", "mode": "round_robin", "members": TEAM}],
             "accounts": {"globex.example": "U0DANA"},
-        }
+        },
+        admins=["U0CAROL"],
     )
     async with slack_app(db_url, slack=team_workspace(), config=config) as app:
         await app.event(demo_request("first@acme.example", company="Acme"))  # Alice's turn
@@ -166,6 +167,13 @@ async def test_a_lead_from_an_owned_account_goes_to_its_owner_first(db_url: str)
         assert [e.reason for e in events(app, "offered")][1:3] == [
             "account_owner: Acme Corp",
             "account_owner: Globex",
+        ]
+        assert "Erased the personal data" in await command(
+            app, "U0CAROL", "forget cto@globex.example"
+        )
+        assert [e.reason for e in events(app, "offered")][1:3] == [
+            "account_owner: Acme Corp",
+            "account_owner",  # the erased lead's trail keeps no company name
         ]
 
 
