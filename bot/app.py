@@ -4,12 +4,13 @@ It is built in an order no feature can get wrong, because each step only
 uses what the steps before it made:
 
 1. the effects every feature runs inside lead transactions, from the rules
-   file alone (``Effects``);
+   file alone (``Effects``), in the order they must run;
 2. the frozen ``Services`` — settings, rules, database, clock, metrics, and
    the unit of work that runs those effects and rings the delivery doorbell;
 3. the features (``Component``), each from the finished services: Slack
-   first, then the digests that use its client, outbound webhooks, the
-   sandbox; then the Slack listeners of ``handlers/slack`` on its Bolt app.
+   first, then routing and the digests that use its client, outbound
+   webhooks, the sandbox; then the Slack listeners of ``handlers/slack`` on
+   its Bolt app.
 
 This is the only module of ``bot`` that imports ``handlers``. The lifespan
 starts the writer and the features, and stops them in reverse, in tests as in
@@ -40,6 +41,8 @@ from bot.leads.qualify import Qualifier
 from bot.leads.rescore import add_rescore_jobs
 from bot.leads.unit_of_work import UnitOfWork
 from bot.outbound import component as outbound
+from bot.routing import effects as routing
+from bot.routing.component import RoutingComponent
 from bot.runtime.clock import Clock, utc_now
 from bot.runtime.component import Component
 from bot.runtime.metrics import Metrics
@@ -79,13 +82,21 @@ class Features:
 
 
 def app_effects(config: LeadbotConfig, features: Features | None = None) -> Effects:
-    """What the chosen features do inside lead transactions, in the order they run."""
+    """What the chosen features do inside lead transactions, in the order they run.
+
+    Routing (part of the Slack feature) makes a new MQL's first offer after
+    the outbound webhooks queued ``lead.mql`` and before the Slack handoff
+    posts the card naming the rep; it tells the features that follow offers
+    itself, so ``lead.offered`` comes after ``lead.mql``.
+    """
     features = features or Features()
     effects = Effects()
-    if features.slack:
-        effects += slack.effects(config)
     if features.webhooks:
         effects += outbound.effects(config)
+    if features.slack:
+        cards = slack.effects(config)
+        listeners = (effects + cards + features.extra_effects).offer
+        effects += routing.effects(config, listeners) + cards
     return effects + features.extra_effects
 
 
@@ -119,7 +130,8 @@ def _components(services: Services, features: Features) -> list[Component]:
     if features.slack:
         feature = slack.SlackComponent(services, delivery=features.slack_delivery)
         handlers.slack.register(feature.runtime)
-        parts += [feature, DigestsComponent(services, feature.runtime.client)]
+        client = feature.runtime.client
+        parts += [feature, RoutingComponent(services, client), DigestsComponent(services, client)]
     if features.webhooks:
         parts.append(
             outbound.WebhooksComponent(

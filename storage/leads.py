@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, Select, func, or_, select
+from sqlalchemy import Connection, RowMapping, Select, func, or_, select, update
 
 from storage.enums import Stage
 from storage.models import Activity, Lead, Transition
@@ -32,6 +32,17 @@ def _leads(conn: Connection, query: Select[Any]) -> list[LeadRow]:
 def load_lead(conn: Connection, lead_id: int) -> LeadRow | None:
     row = conn.execute(select(_lead).where(_lead.c.id == lead_id)).mappings().first()
     return LeadRow.from_mapping(row) if row else None
+
+
+def lock_lead(conn: Connection, lead_id: int) -> None:
+    """Hold the lead until the transaction ends: a write that changes nothing.
+
+    On PostgreSQL it takes the row's lock; on SQLite, where a transaction
+    takes the database's write lock at its first write, it is that write.
+    Whoever changes the lead (a decision, a pass, the offer sweep) then waits
+    its turn instead of reading a state that is about to change.
+    """
+    conn.execute(update(_lead).where(_lead.c.id == lead_id).values(id=_lead.c.id))
 
 
 def lead_by_email(conn: Connection, email: str) -> LeadRow | None:

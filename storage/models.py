@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Index, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.clock import utc_now
@@ -277,3 +277,85 @@ class QualificationAnswer(SQLModel, table=True):
     #: None for an optional question left empty, and for a text answer once erased
     answer: str | None = Field(default=None, max_length=300)
     at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class RoutingTeam(SQLModel, table=True):
+    """One row per team, updated before every pick: the lock that makes picks take turns."""
+
+    __tablename__ = "routing_team"
+
+    team: str = Field(primary_key=True, max_length=64)
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class RoutingSeat(SQLModel, table=True):
+    """A member's credit in their team's rotation (``bot.core.rotation``)."""
+
+    __tablename__ = "routing_seat"
+
+    team: str = Field(primary_key=True, max_length=64)
+    user_id: str = Field(primary_key=True, max_length=64)
+    credit: int = Field(default=0, sa_column=Column(BigInteger(), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class RoutingAway(SQLModel, table=True):
+    """Someone who takes no leads for now (``/leads away``); ``until`` None: until they return."""
+
+    __tablename__ = "routing_away"
+
+    user_id: str = Field(primary_key=True, max_length=64)
+    since: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    until: datetime | None = _ts()
+    set_by: str = Field(max_length=64, nullable=False)
+
+
+class RoutingOffer(SQLModel, table=True):
+    """The open offer of a lead: one at most, so a lead is never offered to two reps at once."""
+
+    __tablename__ = "routing_offer"
+    __table_args__ = (
+        # the sweep finds offers whose time is up
+        Index("ix_routing_offer_expires_at", "expires_at"),
+        # caps count the offers awaiting each rep
+        Index("ix_routing_offer_user_id", "user_id"),
+    )
+
+    lead_id: int = Field(primary_key=True, foreign_key="lead.id")
+    #: the qualification the offer belongs to (the lead's ``mql_at``)
+    round_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    team: str = Field(max_length=64, nullable=False)
+    user_id: str = Field(max_length=64, nullable=False)
+    reason: str = Field(max_length=32, nullable=False)
+    account: str | None = Field(default=None, max_length=300)
+    offered_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class RoutingEvent(SQLModel, table=True):
+    """One step of a lead's routing: offered, passed, timed out, accepted… (the audit trail)."""
+
+    __tablename__ = "routing_event"
+    __table_args__ = (
+        Index("ix_routing_event_lead_at", "lead_id", "at"),
+        # per-rep numbers of a window, and offers of a rep's day
+        Index("ix_routing_event_user_at", "user_id", "at"),
+        Index("ix_routing_event_at", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    lead_id: int = Field(foreign_key="lead.id", nullable=False)
+    round_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    team: str = Field(max_length=64, nullable=False)
+    #: the rep concerned; None for a fallback to the channel
+    user_id: str | None = Field(default=None, max_length=64)
+    #: ``bot.core.offers.Step``
+    kind: str = Field(max_length=16, nullable=False)
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    #: who caused it (``slack:U…``, ``system``), when not the rep themselves
+    actor: str | None = Field(default=None, max_length=100)
+    reason: str | None = Field(default=None, max_length=300)
+    #: how long the rep took to answer the offer
+    seconds: float | None = None
+    #: the rep's decision came after the SLA
+    late: bool = Field(default=False, nullable=False)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -94,6 +95,25 @@ class Forget:
 
 
 @dataclass(frozen=True)
+class Away:
+    """Take no leads, until the start of ``until`` (the person's day) or until ``back``."""
+
+    #: someone else (admins only); None: the person typing
+    user_id: str | None = None
+    until: date | None = None
+
+
+@dataclass(frozen=True)
+class Back:
+    user_id: str | None = None
+
+
+@dataclass(frozen=True)
+class TeamStatus:
+    pass
+
+
+@dataclass(frozen=True)
 class DigestPreview:
     edition: Literal["daily", "weekly"] = "daily"
 
@@ -110,6 +130,9 @@ Request = (
     | Recycle
     | Disqualify
     | Forget
+    | Away
+    | Back
+    | TeamStatus
     | DigestPreview
 )
 
@@ -125,6 +148,9 @@ USAGE: dict[str, tuple[str, str]] = {
     "recycle": ("<email> <reason>", "send an MQL back to nurture (deciders)"),
     "disqualify": ("<email> <reason>", "take a lead out of the funnel (deciders)"),
     "forget": ("<email>", "erase a lead's personal data (admins only)"),
+    "away": ("[@user] [until YYYY-MM-DD]", "take no offered leads (admins: for someone else)"),
+    "back": ("[@user]", "take offered leads again"),
+    "team": ("", "who is on, open leads, leads today vs cap, accept rate, time to decide"),
     "digest": ("[weekly]", "preview the digest now"),
     "help": ("", "this list"),
 }
@@ -178,14 +204,17 @@ def parse(text: str, command_name: str = "/leads") -> Command:
 
 
 def _request(sub: str, args: list[str]) -> Request:
-    if sub in ("help", "pending", "mine"):
+    if sub in ("help", "pending", "mine", "team"):
         _no_more(args)
-        simple: dict[str, type[Help | Pending | Mine]] = {
+        simple: dict[str, type[Help | Pending | Mine | TeamStatus]] = {
             "help": Help,
             "pending": Pending,
             "mine": Mine,
+            "team": TeamStatus,
         }
         return simple[sub]()
+    if sub in ("away", "back"):
+        return _availability(sub, args)
     if sub in ("show", "search"):
         if not args:
             raise ValueError(f"`{sub}` needs something to look for")
@@ -219,6 +248,22 @@ def _request(sub: str, args: list[str]) -> Request:
         raise ValueError(f"say why: `{sub} <email> <reason>`")
     reason = " ".join(rest)[:300]
     return Recycle(email, reason) if sub == "recycle" else Disqualify(email, reason)
+
+
+def _availability(sub: str, args: list[str]) -> Away | Back:
+    user_id = _user(args.pop(0)) if args and args[0].lower() != "until" else None
+    if sub == "back":
+        _no_more(args)
+        return Back(user_id)
+    if not args:
+        return Away(user_id)
+    if args[0].lower() != "until" or len(args) != 2:
+        raise ValueError("say `until YYYY-MM-DD`, or nothing to be away until you are back")
+    try:
+        until = date.fromisoformat(args[1])
+    except ValueError:
+        raise ValueError(f"{_quote(args[1])} is not a date; write it as 2026-12-01") from None
+    return Away(user_id, until)
 
 
 def _quote(word: str) -> str:

@@ -15,6 +15,7 @@ from slack_sdk.models.blocks import Block, HeaderBlock, MarkdownTextObject, Sect
 from bot.commands.parse import UsageError, help_text
 from bot.core.funnel import Funnel
 from bot.core.qualification import Answer
+from bot.core.reps import RoutingEventLike
 from bot.core.scoring import Contribution, Score
 from bot.core.wording import counted
 from bot.digests.message import (
@@ -27,13 +28,16 @@ from bot.digests.message import (
     funnel_fields,
     pct,
     reason_lines,
+    rep_blocks,
 )
+from bot.routing.availability import MemberLine, TeamReport
 from bot.slack.blocks import LeadCard, OutgoingMessage, text_message
 from bot.slack.qualification import answers_block
 from bot.slack.text import (
     HEADER_TEXT_MAX,
     SECTION_TEXT_MAX,
     date_token,
+    escape,
     mrkdwn,
     plain,
     truncate,
@@ -62,8 +66,10 @@ def lead_reply(
     *,
     erased: bool,
     answers: Sequence[Answer] = (),
+    routing: Sequence[RoutingEventLike] = (),
 ) -> OutgoingMessage:
-    """``show``: profile, stored score breakdown, stage history, qualification answers."""
+    """``show``: profile, stored score breakdown, stage history, qualification answers and
+    routing (offers, passes…)."""
     facts = {
         "Email": card.email,
         "Company": card.company,
@@ -93,6 +99,9 @@ def lead_reply(
     ]
     if answers:
         blocks.append(answers_block(answers))
+    if routing:
+        steps = [routing_line(event) for event in routing]
+        blocks.append(SectionBlock(text=bullet_list("Routing", steps, len(steps), 15)))
     return reply(f"{mrkdwn(card.name, 200)}: {card.stage}, score {card.score_total:g}", blocks)
 
 
@@ -196,18 +205,75 @@ def stats_reply(funnel: Funnel, label: str) -> OutgoingMessage:
             )
         ),
         SectionBlock(text=bullet_list("Median time in each stage", stays, len(stays), 10)),
+        *rep_blocks(funnel.reps, 10),
         context_block(closed_loop_line(funnel)),
     ]
     return reply(f"Lead funnel · {label}: {steps}", blocks)
 
 
-def _history_line(row: Mapping[str, Any]) -> str:
-    actor = str(row["actor"])
-    who = (
-        user_mention(actor.removeprefix("slack:"))
-        if actor.startswith("slack:")
-        else mrkdwn(actor, 100)
+def team_reply(reports: Sequence[TeamReport], now: datetime) -> OutgoingMessage:
+    """``team``: per team, who takes leads now and how each member is doing."""
+    if not reports:
+        return reply("No teams: leads are claimed in their channels (routing: in the rules file).")
+    blocks: list[Block] = [HeaderBlock(text=plain("Teams", HEADER_TEXT_MAX))]
+    for report in reports:
+        lines = [_member_line(line) for line in report.members]
+        title = f"{mrkdwn(report.name, 64)} · {report.mode.replace('_', ' ')}"
+        blocks.append(SectionBlock(text=bullet_list(title, lines, len(lines), 30)))
+    blocks.append(
+        context_block(
+            f"As of {date_token(now)}. Accept rate and time to decide: offers of the last 30 days."
+        )
     )
+    return reply("Teams: " + ", ".join(mrkdwn(r.name, 64) for r in reports), blocks)
+
+
+def _member_line(line: MemberLine) -> str:
+    if line.away_until is not None:
+        state = f"away until {date_token(line.away_until)}"
+    else:
+        state = escape(line.unavailable) if line.unavailable else "on"
+    today = f"{line.today}/{line.daily_cap}" if line.daily_cap else str(line.today)
+    opened = f"{line.open_leads}/{line.open_cap}" if line.open_cap else str(line.open_leads)
+    rep = line.numbers
+    return (
+        f"• {user_mention(line.user_id)}: {state} · open {opened} · today {today} · "
+        f"accept rate {pct(rep.accept_rate)} · time to decide {duration(rep.median_decision)}"
+    )
+
+
+_STEP_WORDS = {
+    "offered": "offered to {who}",
+    "passed": "{who} passed",
+    "timed_out": "{who} let the offer time out",
+    "accepted": "{who} accepted the offer",
+    "rejected": "{who} rejected the offer",
+    "withdrawn": "offer to {who} withdrawn",
+    "fallback": "nobody took it: open to the channel",
+}
+
+
+def routing_line(event: RoutingEventLike) -> str:
+    """One step of a lead's routing, for ``show``."""
+    words = _STEP_WORDS.get(event.kind, escape(event.kind))
+    text = words.format(who=user_mention(event.user_id))
+    extra = []
+    if event.kind == "offered" and event.reason:
+        extra.append(mrkdwn(event.reason.replace("_", " "), 200))
+    if event.kind == "withdrawn" and event.actor:
+        extra.append(f"by {_actor(event.actor)}")
+    suffix = f" ({', '.join(extra)})" if extra else ""
+    return f"• {date_token(event.at)} {text}{suffix}"
+
+
+def _actor(actor: str) -> str:
+    if actor.startswith("slack:"):
+        return user_mention(actor.removeprefix("slack:"))
+    return mrkdwn(actor, 100)
+
+
+def _history_line(row: Mapping[str, Any]) -> str:
+    who = _actor(str(row["actor"]))
     reason = f" · {mrkdwn(row['reason'], 200)}" if row["reason"] else ""
     note = f" — {mrkdwn(row['note'], 300)}" if row["note"] else ""
     return (

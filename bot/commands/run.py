@@ -19,6 +19,8 @@ from sqlalchemy.engine import Connection
 from bot.commands import replies
 from bot.commands.parse import (
     Assign,
+    Away,
+    Back,
     Disqualify,
     Explain,
     Forget,
@@ -30,6 +32,7 @@ from bot.commands.parse import (
     Search,
     Show,
     Stats,
+    TeamStatus,
 )
 from bot.config.rules import LeadbotConfig
 from bot.core.lifecycle import Actor, ActorKind, IllegalTransition, NotAllowed, plan_transition
@@ -37,9 +40,12 @@ from bot.core.qualification import Answer
 from bot.core.scoring import explain
 from bot.digests.message import LeadLine
 from bot.digests.numbers import read_funnel
+from bot.leads.decisions import hand_over
 from bot.leads.forget import already_erased, forget_lead
 from bot.leads.qualify import change_stage
 from bot.leads.unit_of_work import UnitOfWork, Work
+from bot.routing.availability import come_back, go_away, team_report
+from bot.routing.router import Router
 from bot.slack.blocks import OutgoingMessage
 from bot.slack.cards import build_card
 from bot.slack.text import date_token, mrkdwn, user_mention
@@ -55,8 +61,9 @@ from storage.leads import (
 )
 from storage.qualification import latest_answers
 from storage.reporting import handoff_messages, pending_leads
+from storage.routing import lead_events
 from storage.rows import LeadRow
-from storage.transitions import StaleLead, reassign
+from storage.transitions import StaleLead
 
 _DAYS = {"7d": 7, "30d": 30, "90d": 90}
 
@@ -92,7 +99,12 @@ def answer(
         return _stats(request, svc)
     if isinstance(request, Assign | Recycle | Disqualify | Forget):
         return _change(request, caller, svc)
+    if isinstance(request, Away | Back):
+        return _availability(request, caller, svc)
     with work.read() as conn:
+        if isinstance(request, TeamStatus):
+            router = Router(config.routing, config.slack)
+            return replies.team_reply(team_report(conn, router, now), now)
         return _read(conn, request, caller, svc)
 
 
@@ -183,11 +195,35 @@ def _show(conn: Connection, lead: LeadRow) -> OutgoingMessage:
     card = build_card(conn, lead)
     history = stage_history(conn, lead.id)
     answers = [Answer.from_row(row) for row in latest_answers(conn, lead.id)]
-    return replies.lead_reply(card, history, erased=lead.erased_at is not None, answers=answers)
+    routing = lead_events(conn, lead.id)
+    return replies.lead_reply(
+        card, history, erased=lead.erased_at is not None, answers=answers, routing=routing
+    )
 
 
 def _no_lead(email: str) -> OutgoingMessage:
     return replies.reply(f"I know no lead {mrkdwn(email, 320)}.")
+
+
+def _availability(request: Away | Back, caller: Caller, svc: Services) -> OutgoingMessage:
+    """Away or back: people say it of themselves; admins may say it of anyone."""
+    user_id = request.user_id or caller.user_id
+    if user_id != caller.user_id and not caller.admin:
+        return replies.reply("Only admins may mark someone else away or back.")
+    who = "You are" if user_id == caller.user_id else f"{user_mention(user_id)} is"
+    with svc.work.begin() as work:
+        if isinstance(request, Back):
+            if not come_back(work, user_id, svc.now):
+                return replies.reply(f"{who} not away.")
+            return replies.reply(f"{who} back: the next leads are offered as the rotation goes on.")
+        try:
+            until = go_away(
+                work, svc.config.routing, user_id, request.until, caller.user_id, svc.now
+            )
+        except ValueError as exc:
+            return replies.reply(f"Not done: {mrkdwn(str(exc), 200)}.")
+    when = f"until {date_token(until)}" if until else "until `/leads back`"
+    return replies.reply(f"{who} away {when}: no leads will be offered meanwhile.")
 
 
 def _change(
@@ -223,7 +259,7 @@ def _move(
     if isinstance(request, Assign):
         owner = user_mention(request.user_id)
         if lead.stage == Stage.SQL.value:
-            reassign(work.conn, lead, request.user_id, svc.now)
+            hand_over(work, lead, request.user_id, actor, svc.now)
             return replies.reply(f"{who} now belongs to {owner}.")
         reason, target = f"assigned by {actor}", Stage.SQL
     elif isinstance(request, Recycle):

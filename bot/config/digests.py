@@ -28,7 +28,8 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
-def _zone(name: str) -> str:
+def known_zone(name: str) -> str:
+    """``name`` if it is an IANA time zone, else a ``ValueError`` saying how to write one."""
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -70,7 +71,7 @@ class DigestSchedule(_Model):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str | None) -> str | None:
-        return None if value is None else _zone(value)
+        return None if value is None else known_zone(value)
 
     @model_validator(mode="after")
     def _weekly_once(self) -> DigestSchedule:
@@ -102,7 +103,7 @@ class DigestsConfig(_Model):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        return _zone(value)
+        return known_zone(value)
 
     @model_validator(mode="after")
     def _distinct(self) -> DigestsConfig:

@@ -39,6 +39,7 @@ from pydantic import (
     PositiveFloat,
     PositiveInt,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -46,6 +47,7 @@ from pydantic import (
 from bot.commands.parse import CommandsConfig
 from bot.config.digests import DigestsConfig
 from bot.config.qualification import QualificationConfig
+from bot.config.routing import RoutingConfig
 from bot.config.slack import SlackConfig
 from bot.config.webhooks import WebhooksConfig
 from bot.config.yaml_places import RulesError, read_yaml, validation_problems
@@ -253,6 +255,20 @@ class LeadbotConfig(_Model):
     commands: CommandsConfig = CommandsConfig()
     webhooks: WebhooksConfig = WebhooksConfig()
     qualification: QualificationConfig = QualificationConfig()
+    routing: RoutingConfig = RoutingConfig()
+
+    @field_validator("routing")
+    @classmethod
+    def _routes_exist(cls, routing: RoutingConfig, info: ValidationInfo) -> RoutingConfig:
+        slack = info.data.get("slack")
+        names = {route.name for route in slack.routes} if slack is not None else set()
+        for route in routing.routes:
+            if route not in names:
+                known = ", ".join(sorted(names)) or "none"
+                raise ValueError(
+                    f"routes: {route!r} is not the name of a slack.routes route (known: {known})"
+                )
+        return routing
 
 
 def default_rules_text() -> str:

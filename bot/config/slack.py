@@ -132,7 +132,10 @@ class Sla(_Model):
 
 
 class SlackRoute(_Model):
-    """Where one lead's handoff goes, and whom its card and reminder ping."""
+    """Where one lead's handoff goes, and whom its card and reminder ping.
+
+    ``name`` is the matching route's, None for the default channel.
+    """
 
     channel: str
     #: the user group to mention
@@ -140,6 +143,7 @@ class SlackRoute(_Model):
     #: with no group to mention and none deciding, the deciders by name (Slack's free plan
     #: has no user groups)
     people: list[str] = Field(default_factory=list)
+    name: str | None = None
 
 
 class SlackConfig(_Model):
@@ -160,10 +164,10 @@ class SlackConfig(_Model):
         Without a group to mention, and with deciders given only as users (as on
         Slack's free plan), the card pings those users instead.
         """
-        channel, mention = self.sales_channel, self.sales_mention
+        channel, mention, name = self.sales_channel, self.sales_mention, None
         for route in self.routes:
             if route.matches(lead):
-                channel, mention = route.channel, route.mention
+                channel, mention, name = route.channel, route.mention, route.name
                 break
         people = self.deciders.users if mention is None and not self.deciders.groups else []
-        return SlackRoute(channel=channel, mention=mention, people=list(people))
+        return SlackRoute(channel=channel, mention=mention, people=list(people), name=name)

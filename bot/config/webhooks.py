@@ -27,6 +27,8 @@ EventType = Literal[
     "lead.lost",
     "lead.reopened",
     "lead.erased",
+    "lead.offered",
+    "lead.assigned",
 ]
 EVENT_TYPES: tuple[EventType, ...] = get_args(EventType)
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from bot.core.reps import RepNumbers
 from storage.enums import Stage
 from storage.rows import MoveCount, NewLeads, Queue
 
@@ -88,6 +89,8 @@ class Funnel:
     campaigns: list[Breakdown] = field(default_factory=list)
     #: median time leads spent in each stage they left during the window
     stage_times: dict[str, timedelta] = field(default_factory=dict)
+    #: what became of the leads offered to each rep (``bot.core.reps``), most offers first
+    reps: list[RepNumbers] = field(default_factory=list)
 
     @property
     def mql_rate(self) -> float | None:

@@ -22,6 +22,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.core.funnel import Breakdown, Funnel
+from bot.core.reps import RepNumbers
 from bot.core.wording import counted
 from bot.slack.blocks import OutgoingMessage, message, reject_reason_label
 from bot.slack.text import (
@@ -31,6 +32,7 @@ from bot.slack.text import (
     mrkdwn,
     plain,
     truncate,
+    user_mention,
 )
 from storage.rows import LeadRow
 
@@ -235,11 +237,25 @@ def digest_message(data: DigestData, now: datetime) -> OutgoingMessage:
             blocks.append(
                 SectionBlock(text=bullet_list("What sales' decisions say", lines, len(lines), top))
             )
+        blocks += rep_blocks(funnel.reps, top)
     text = (
         f"{title}: {funnel.leads} new leads, {funnel.mqls} new MQLs, "
         f"{funnel.accepted} accepted, {funnel.rejected} rejected, {funnel.pending} pending"
     )
     return message(text, blocks)
+
+
+def rep_blocks(reps: Sequence[RepNumbers], top: int) -> list[Block]:
+    """The per-rep section (teams that offer leads); nothing when no lead was offered."""
+    if not reps:
+        return []
+    lines = [
+        f"• {user_mention(rep.user_id)}: {rep.offers} offered · {rep.accepted} accepted · "
+        f"{rep.passed} passed · {rep.timed_out} timed out · "
+        f"time to decide {duration(rep.median_decision)} · {rep.sla_breaches} SLA breaches"
+        for rep in reps
+    ]
+    return [SectionBlock(text=bullet_list("Per rep", lines, len(lines), top))]
 
 
 def closed_loop_line(funnel: Funnel) -> str:

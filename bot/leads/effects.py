@@ -16,7 +16,9 @@ from typing import Protocol
 
 from sqlalchemy.engine import Connection
 
-from bot.core.lifecycle import TransitionPlan
+from bot.core.lifecycle import Actor, TransitionPlan
+from bot.core.offers import OfferMove
+from storage.enums import Stage
 from storage.rows import LeadRow
 
 
@@ -48,6 +50,30 @@ class ErasureEffect(Protocol):
     def __call__(self, conn: Connection, lead: LeadRow, now: datetime) -> str | None: ...
 
 
+class OfferEffect(Protocol):
+    """Follows a move of an undecided MQL's offer: first offer, pass, timeout, fallback."""
+
+    def __call__(self, conn: Connection, lead: LeadRow, move: OfferMove) -> None: ...
+
+
+class DecisionCheck(Protocol):
+    """May ``actor`` move the MQL ``lead`` to ``target`` now? A sentence saying why not, or None.
+
+    Runs in the decision's transaction with the lead locked, before anything
+    is written; a refusal writes nothing.
+    """
+
+    def __call__(
+        self, conn: Connection, lead: LeadRow, actor: Actor, target: Stage
+    ) -> str | None: ...
+
+
+class HandoverEffect(Protocol):
+    """Follows an SQL handed to another owner (``lead`` is the row after the handover)."""
+
+    def __call__(self, conn: Connection, lead: LeadRow, actor: Actor, now: datetime) -> None: ...
+
+
 @dataclass(frozen=True)
 class Effects:
     """Every feature's effects, in the order they run."""
@@ -55,10 +81,16 @@ class Effects:
     transition: tuple[TransitionEffect, ...] = ()
     rescore: tuple[RescoreEffect, ...] = ()
     erasure: tuple[ErasureEffect, ...] = ()
+    offer: tuple[OfferEffect, ...] = ()
+    checks: tuple[DecisionCheck, ...] = ()
+    handover: tuple[HandoverEffect, ...] = ()
 
     def __add__(self, other: Effects) -> Effects:
         return Effects(
             self.transition + other.transition,
             self.rescore + other.rescore,
             self.erasure + other.erasure,
+            self.offer + other.offer,
+            self.checks + other.checks,
+            self.handover + other.handover,
         )

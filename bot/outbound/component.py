@@ -18,7 +18,13 @@ from standardwebhooks import Webhook
 from bot.config.rules import LeadbotConfig
 from bot.delivery.worker import DeliveryConfig, OutboxWorker
 from bot.leads.effects import Effects
-from bot.outbound.events import WEBHOOK, OutboundWebhooks, WebhookErasure
+from bot.outbound.events import (
+    WEBHOOK,
+    OutboundHandovers,
+    OutboundOffers,
+    OutboundWebhooks,
+    WebhookErasure,
+)
 from bot.outbound.sender import TIMEOUT, WebhookRetry, WebhookSender
 from bot.runtime.component import Component
 from bot.runtime.services import Services
@@ -28,10 +34,16 @@ DELIVERY = DeliveryConfig(per_second=100, burst=100, retry=WebhookRetry(), poll_
 
 
 def effects(config: LeadbotConfig) -> Effects:
-    """Stage changes become events for subscribers; an erasure cancels and tells them."""
+    """Stage changes, offers and handovers become events; an erasure cancels and tells them."""
     subscribers = config.webhooks.subscribers
-    transition = (OutboundWebhooks(subscribers),) if subscribers else ()
-    return Effects(transition=transition, erasure=(WebhookErasure(subscribers),))
+    erasure = Effects(erasure=(WebhookErasure(subscribers),))
+    if not subscribers:
+        return erasure
+    return erasure + Effects(
+        transition=(OutboundWebhooks(subscribers),),
+        offer=(OutboundOffers(subscribers),),
+        handover=(OutboundHandovers(subscribers),),
+    )
 
 
 class WebhooksComponent(Component):

@@ -14,9 +14,15 @@ id, so each receiver can erase its copy too.
 One change can mean two events: sales rejecting an MQL is a *decision*
 (``lead.rejected``) and a *stage* (``lead.recycled`` or ``lead.disqualified``),
 so a subscriber following decisions and one mirroring stages each get the
-event it asked for. The event id is derived from the lead's version after the
-change, so it is stable: it is the ``webhook-id`` of every attempt and the
-receiver's key for recognising a repeat.
+event it asked for; accepting one is ``lead.accepted`` and ``lead.assigned``
+(it has an owner now), as is an SQL handed to someone else. The event id is
+derived from the lead's version after the change, so it is stable: it is the
+``webhook-id`` of every attempt and the receiver's key for recognising a
+repeat.
+
+Routing offers a lead to one rep at a time: each offer is a ``lead.offered``
+(:class:`OutboundOffers`), numbered within the lead's qualification since an
+offer does not change the lead's version.
 """
 
 from __future__ import annotations
@@ -28,7 +34,8 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from bot.config.webhooks import Subscriber
-from bot.core.lifecycle import TransitionPlan
+from bot.core.lifecycle import Actor, TransitionPlan
+from bot.core.offers import OfferMove
 from bot.leads.forget import NOT_SENT
 from storage import outbox
 from storage.enums import Stage
@@ -57,6 +64,8 @@ def event_types(plan: TransitionPlan) -> list[str]:
     stage_event = _STAGE_EVENTS[plan.to_stage]
     if plan.from_stage is Stage.MQL and plan.to_stage in (Stage.RECYCLED, Stage.DISQUALIFIED):
         return ["lead.rejected", stage_event]
+    if plan.to_stage is Stage.SQL:
+        return [stage_event, "lead.assigned"]
     return [stage_event]
 
 
@@ -65,8 +74,8 @@ def event_id(lead_id: int, version: int, event_type: str) -> str:
     return f"evt_{lead_id}_{version}_{event_type.removeprefix('lead.')}"
 
 
-def build_event(event_type: str, lead: LeadRow, plan: TransitionPlan) -> dict[str, Any]:
-    """The JSON document a subscriber receives (docs/webhooks.md shows examples)."""
+def lead_data(lead: LeadRow) -> dict[str, Any]:
+    """What every event says about the lead."""
     name = " ".join(part for part in (lead.first_name, lead.last_name) if part) or None
     data: dict[str, Any] = {
         "id": lead.id,
@@ -83,14 +92,25 @@ def build_event(event_type: str, lead: LeadRow, plan: TransitionPlan) -> dict[st
         "campaign": lead.campaign,
         "version": lead.version,
     }
+    return data
+
+
+def build_event(event_type: str, lead: LeadRow, plan: TransitionPlan) -> dict[str, Any]:
+    """The JSON document a subscriber receives (docs/webhooks.md shows examples)."""
+    data = lead_data(lead)
     if plan.to_stage is Stage.WON:
         data.update(amount=lead.deal_amount, currency=lead.deal_currency)
+    extra: dict[str, Any] = {}
+    if event_type == "lead.assigned":
+        how = "accepted" if plan.actor.id == lead.owner_id else "assigned"
+        extra["assignment"] = {"owner": lead.owner_id, "by": str(plan.actor), "how": how}
     event: dict[str, Any] = {
         "type": event_type,
         "id": event_id(lead.id, lead.version, event_type),
         "occurred_at": _iso(plan.at),
         "data": {
             "lead": data,
+            **extra,
             "transition": {
                 "from": plan.from_stage.value,
                 "to": plan.to_stage.value,
@@ -142,6 +162,63 @@ def queue_event(conn: Connection, subscriber: str, event: Mapping[str, Any], lea
         payload={"subscriber": subscriber, "event": event},
         lead_id=lead_id,
     )
+
+
+class OutboundOffers:
+    """The ``OfferEffect``: each offer of a lead to a rep is a ``lead.offered``."""
+
+    def __init__(self, subscribers: Sequence[Subscriber]) -> None:
+        self._subscribers = [s.name for s in subscribers if "lead.offered" in s.events]
+
+    def __call__(self, conn: Connection, lead: LeadRow, move: OfferMove) -> None:
+        offer = move.offer
+        if offer is None or not self._subscribers:
+            return  # fell back to the channel: nobody is offered it
+        previous = (
+            {"user": move.ended.user_id, "outcome": move.step.value}
+            if move.ended is not None and move.step is not None
+            else None
+        )
+        event = {
+            "type": "lead.offered",
+            "id": f"{event_id(lead.id, lead.version, 'lead.offered')}_{len(move.history)}",
+            "occurred_at": _iso(move.at),
+            "data": {
+                "lead": lead_data(lead),
+                "offer": {
+                    "team": offer.team,
+                    "mode": move.mode,
+                    "user": offer.user_id,
+                    "reason": offer.reason,
+                    "account": offer.account,
+                    "offered_at": _iso(offer.offered_at),
+                    "expires_at": _iso(offer.expires_at),
+                    "previous": previous,
+                },
+            },
+        }
+        for name in self._subscribers:
+            queue_event(conn, name, event, lead.id)
+
+
+class OutboundHandovers:
+    """The ``HandoverEffect``: an SQL given to another owner is a ``lead.assigned``."""
+
+    def __init__(self, subscribers: Sequence[Subscriber]) -> None:
+        self._subscribers = [s.name for s in subscribers if "lead.assigned" in s.events]
+
+    def __call__(self, conn: Connection, lead: LeadRow, actor: Actor, now: datetime) -> None:
+        event = {
+            "type": "lead.assigned",
+            "id": event_id(lead.id, lead.version, "lead.assigned"),
+            "occurred_at": _iso(now),
+            "data": {
+                "lead": lead_data(lead),
+                "assignment": {"owner": lead.owner_id, "by": str(actor), "how": "handed_over"},
+            },
+        }
+        for name in self._subscribers:
+            queue_event(conn, name, event, lead.id)
 
 
 def erasure_event(lead: LeadRow, now: datetime) -> dict[str, Any]:

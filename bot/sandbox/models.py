@@ -60,8 +60,12 @@ class Channel:
     name: str
     is_private: bool = False
     created: int = 1_700_000_000
+    #: a direct-message channel between the bot and this user
+    im_user: str | None = None
 
     def to_slack(self) -> dict[str, Any]:
+        if self.im_user is not None:
+            return {"id": self.id, "is_im": True, "user": self.im_user, "created": self.created}
         return {
             "id": self.id,
             "name": self.name,

@@ -245,7 +245,11 @@ def snapshot(workspace: Workspace, viewer: str) -> dict[str, Any]:
             for u in workspace.users()
             if not u.is_bot
         ],
-        "channels": [_channel(workspace, c, viewer, names) for c in workspace.channels()],
+        "channels": [
+            _channel(workspace, c, viewer, names)
+            for c in workspace.channels()
+            if c.im_user in (None, viewer)
+        ],
         "view": _view(views[-1], names) if views else None,
     }
 

@@ -99,9 +99,26 @@ class Workspace(Journal):
                 return self._channels[ref]
             name = ref.lstrip("#")
             for channel in self._channels.values():
-                if channel.name == name:
+                if channel.name == name and channel.im_user is None:
                     return channel
         raise SlackError("channel_not_found")
+
+    def direct(self, user_id: str) -> Channel:
+        """The bot's direct messages with ``user_id``, opened on first use as Slack does."""
+        with self.lock:
+            user = self.user(user_id)
+            channel_id = "D" + user.id[1:]
+            if channel_id not in self._channels:
+                self._channels[channel_id] = Channel(channel_id, "direct messages", im_user=user.id)
+                self._messages[channel_id] = {}
+            return self._channels[channel_id]
+
+    def _post_target(self, ref: str) -> Channel:
+        """``chat.postMessage`` takes a user id for a direct message to that person."""
+        with self.lock:
+            if ref in self._users and ref not in self._channels:
+                return self.direct(ref)
+        return self.channel(ref)
 
     def channels(self) -> list[Channel]:
         with self.lock:
@@ -135,9 +152,9 @@ class Workspace(Journal):
         thread_ts: str | None = None,
         metadata: dict[str, Any] | None = None,
     ) -> Message:
-        """Post as the bot, like ``chat.postMessage``."""
+        """Post as the bot, like ``chat.postMessage`` (a user id: a direct message)."""
         with self.lock:
-            channel_id = self.channel(channel).id
+            channel_id = self._post_target(channel).id
             stored = self._messages[channel_id]
             if thread_ts is not None and thread_ts not in stored:
                 raise SlackError("thread_not_found")

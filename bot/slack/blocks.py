@@ -52,6 +52,7 @@ from bot.slack.text import (
 
 ACCEPT_ACTION = "lead_accept"
 REJECT_ACTION = "lead_reject"
+PASS_ACTION = "lead_pass"
 DECISION_BLOCK = "lead_decision"
 REJECT_CALLBACK = "lead_reject_modal"
 REASON_BLOCK, REASON_ACTION = "reject_reason", "reason"
@@ -173,36 +174,48 @@ def marketing_notice(card: LeadCard, now: datetime) -> OutgoingMessage:
         *_details(card),
         _context(f"Handed to sales {_when(card.mql_at, now)} · stage {escape(card.stage)}"),
     ]
-    return message(f"New MQL: {_who(card)} — score {_num(card.score_total)}", blocks)
+    return message(f"New MQL: {who(card)} — score {_num(card.score_total)}", blocks)
 
 
-def sales_handoff(card: LeadCard, now: datetime) -> OutgoingMessage:
-    """The card sales acts on: Accept makes the lead theirs, Reject asks why."""
+def sales_handoff(
+    card: LeadCard, now: datetime, *, routing: str | None = None, passable: bool = False
+) -> OutgoingMessage:
+    """The card sales acts on: Accept makes the lead theirs, Reject asks why.
+
+    ``routing`` (ready-made mrkdwn) says who the lead is offered to; a
+    ``passable`` card also has Pass, which hands it to the next rep.
+    """
     value = truncate(str(card.lead_id), BUTTON_VALUE_MAX)
+    accept = ButtonElement(text="Accept", action_id=ACCEPT_ACTION, value=value, style="primary")
+    pass_on = ButtonElement(text="Pass", action_id=PASS_ACTION, value=value)
+    reject = ButtonElement(text="Reject", action_id=REJECT_ACTION, value=value, style="danger")
     buttons = ActionsBlock(
         block_id=DECISION_BLOCK,
-        elements=[
-            ButtonElement(text="Accept", action_id=ACCEPT_ACTION, value=value, style="primary"),
-            ButtonElement(text="Reject", action_id=REJECT_ACTION, value=value, style="danger"),
-        ],
+        elements=[accept, pass_on, reject] if passable else [accept, reject],
     )
     blocks = [
         HeaderBlock(text=plain(f"{_flame(card)}MQL: {card.name}", HEADER_TEXT_MAX)),
         *_details(card),
         _context(f"MQL since {_when(card.mql_at, now)}"),
+        *([_context(routing)] if routing else []),
         buttons,
     ]
-    return message(f"{_flame(card)}MQL for sales: {_who(card)} — accept or reject", blocks)
+    return message(f"{_flame(card)}MQL for sales: {who(card)} — accept or reject", blocks)
 
 
 def decided_card(card: LeadCard, now: datetime) -> OutgoingMessage:
     """The handoff card once decided: the buttons give way to who decided and why."""
+    return closed_card(card, now, _outcome(card, now))
+
+
+def closed_card(card: LeadCard, now: datetime, line: str) -> OutgoingMessage:
+    """The card with its buttons replaced by ``line`` (ready-made mrkdwn)."""
     blocks = [
         HeaderBlock(text=plain(f"{_flame(card)}MQL: {card.name}", HEADER_TEXT_MAX)),
         *_details(card),
-        _context(_outcome(card, now)),
+        _context(line),
     ]
-    return message(f"{_who(card)}: {_outcome(card, now)}", blocks)
+    return message(f"{who(card)}: {line}", blocks)
 
 
 def decision_reply(card: LeadCard, now: datetime) -> OutgoingMessage:
@@ -212,13 +225,13 @@ def decision_reply(card: LeadCard, now: datetime) -> OutgoingMessage:
 
 def already_decided(card: LeadCard, now: datetime) -> OutgoingMessage:
     """The ephemeral answer to a click on a lead someone already decided."""
-    text = f"Too late: {_who(card)} was already decided. {_outcome(card, now)}"
+    text = f"Too late: {who(card)} was already decided. {_outcome(card, now)}"
     return text_message(text)
 
 
 def reminder_text(card: LeadCard, now: datetime, *, mention: str = "") -> OutgoingMessage:
     """The threaded nudge when an MQL waits past its SLA; ``mention`` is ready mrkdwn."""
-    waited = f"⏰ {_who(card)} has waited {_age(card.mql_at, now)} for a decision."
+    waited = f"⏰ {who(card)} has waited {_age(card.mql_at, now)} for a decision."
     text = " ".join(p for p in (mention, waited) if p)
     return text_message(text)
 
@@ -234,7 +247,7 @@ def escalation(
     parts = [
         "🚨",
         group_mention(group_id),
-        f"{_who(card)} is still undecided after {_age(card.mql_at, now)}.",
+        f"{who(card)} is still undecided after {_age(card.mql_at, now)}.",
         link(permalink, "Open the card") if permalink else "",
     ]
     text = " ".join(p for p in parts if p)
@@ -265,7 +278,7 @@ def reject_modal(
         close="Cancel",
         private_metadata=metadata,
         blocks=[
-            SectionBlock(text=f"Rejecting {_who(card)}"),
+            SectionBlock(text=f"Rejecting {who(card)}"),
             InputBlock(
                 block_id=REASON_BLOCK,
                 label="Reason",
@@ -372,7 +385,7 @@ def _outcome(card: LeadCard, now: datetime) -> str:
     return f"Stage: {escape(card.stage)}"
 
 
-def _who(card: LeadCard) -> str:
+def who(card: LeadCard) -> str:
     """The lead's name (and company) for mrkdwn, bounded so no line runs away."""
     company = f" ({card.company})" if card.company else ""
     return mrkdwn(card.name + company, 200)

@@ -33,6 +33,7 @@ from bot.slack.deciders import DeciderCheck
 from bot.slack.erasure import redact_slack_messages
 from bot.slack.handoff import SlackHandoff
 from bot.slack.identity import BotIdentity
+from bot.slack.offers import SlackOffers
 from bot.slack.reminders import Reminders
 from bot.slack.sender import SlackSender
 from storage.outbox import SLACK
@@ -47,10 +48,13 @@ SLA_SWEEP_SECONDS = 60
 
 
 def effects(config: LeadbotConfig) -> Effects:
-    """What the Slack feature does inside lead transactions: cards follow the lead."""
-    handoff = SlackHandoff(config.slack)
+    """What the Slack feature does inside lead transactions: cards follow the lead and its offer."""
+    handoff = SlackHandoff(config.slack, config.routing)
     return Effects(
-        transition=(handoff,), rescore=(handoff.rescored,), erasure=(redact_slack_messages,)
+        transition=(handoff,),
+        rescore=(handoff.rescored,),
+        erasure=(redact_slack_messages,),
+        offer=(SlackOffers(config),),
     )
 
 
@@ -97,9 +101,9 @@ class SlackComponent(Component):
             config=delivery,
         )
         self.reminders = Reminders(services.work, services.config.slack, clock=services.clock)
-        self.runtime = SlackRuntime(
-            bolt, client, DeciderCheck(services.config.slack.deciders, client), services
-        )
+        config = services.config
+        deciders = DeciderCheck(config.slack.deciders, client, also=config.routing.members)
+        self.runtime = SlackRuntime(bolt, client, deciders, services)
         self._requests = AsyncSlackRequestHandler(bolt)
         self._socket: AsyncSocketModeHandler | None = None
 

@@ -1,4 +1,4 @@
-"""Who may accept or reject a lead: configured users, or members of configured user groups.
+"""Who may accept or reject a lead: deciders by id or user group, and routing team members.
 
 Group membership is asked of Slack (``usergroups.users.list``, which needs
 the ``usergroups:read`` scope) and kept for a short while, so a burst of
@@ -28,17 +28,19 @@ class DeciderCheck:
         deciders: Deciders,
         client: AsyncWebClient,
         *,
+        also: frozenset[str] = frozenset(),
         ttl: float = GROUP_CACHE_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._deciders = deciders
+        self._also = also
         self._client = client
         self._ttl = ttl
         self._clock = clock
         self._members: dict[str, tuple[float, frozenset[str]]] = {}
 
     async def allows(self, user_id: str) -> bool:
-        if self._deciders.anyone or user_id in self._deciders.users:
+        if self._deciders.anyone or user_id in self._deciders.users or user_id in self._also:
             return True
         for group in self._deciders.groups:
             if user_id in await self._group(group):

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlalchemy.engine import Connection
 
-from bot.leads.decisions import Decision, Result, decide
+from bot.leads.decisions import Decision, DecisionRefused, Result, check_decision, decide
 from bot.leads.unit_of_work import UnitOfWork
 from bot.slack.blocks import LeadCard, OutgoingMessage, already_decided, text_message
 from bot.slack.cards import build_card
@@ -40,39 +40,52 @@ class Clicker:
 
 def decide_from_slack(
     uow: UnitOfWork, clicker: Clicker, decision: Decision, now: datetime
-) -> Result:
-    """Apply a click's decision, or tell the clicker privately that it is too late."""
+) -> Result | None:
+    """Apply a click's decision, or tell the clicker privately why not; None when refused."""
     with uow.begin() as work:
-        result, lead = decide(work, decision, now)
+        try:
+            result, lead = decide(work, decision, now)
+        except DecisionRefused as refusal:
+            tell(work.conn, clicker, text_message(refusal.text))
+            return None
         if result is not Result.DECIDED:
-            _tell_too_late(work.conn, clicker, lead, now)
+            tell_too_late(work.conn, clicker, lead, now)
     return result
 
 
-def undecided_card(
-    uow: UnitOfWork, clicker: Clicker, lead_id: int, now: datetime
+def card_to_decide(
+    uow: UnitOfWork, clicker: Clicker, decision: Decision, now: datetime
 ) -> LeadCard | None:
-    """The card for a decision's modal, or ``None`` after telling ``clicker`` it is too late."""
+    """The card for a modal that will ask about ``decision`` (reject: why?), if it may be made.
+
+    ``None`` after telling ``clicker`` privately that it is too late or not
+    theirs to decide; the submission is checked again when it arrives.
+    """
     with uow.begin() as work:
-        lead = load_lead(work.conn, lead_id)
+        lead = load_lead(work.conn, decision.lead_id)
         if lead is not None and lead.stage == Stage.MQL.value:
+            try:
+                check_decision(work, lead, decision.actor, decision.target)
+            except DecisionRefused as refusal:
+                tell(work.conn, clicker, text_message(refusal.text))
+                return None
             return build_card(work.conn, lead)
-        _tell_too_late(work.conn, clicker, lead, now)
+        tell_too_late(work.conn, clicker, lead, now)
     return None
 
 
 def refuse(uow: UnitOfWork, clicker: Clicker) -> None:
     """Tell someone who is not a decider that they may not decide."""
     with uow.begin() as work:
-        _tell(work.conn, clicker, text_message(REFUSAL_TEXT))
+        tell(work.conn, clicker, text_message(REFUSAL_TEXT))
 
 
-def _tell_too_late(conn: Connection, clicker: Clicker, lead: LeadRow | None, now: datetime) -> None:
+def tell_too_late(conn: Connection, clicker: Clicker, lead: LeadRow | None, now: datetime) -> None:
     message = already_decided(build_card(conn, lead), now) if lead else text_message(GONE_TEXT)
-    _tell(conn, clicker, message)
+    tell(conn, clicker, message)
 
 
-def _tell(conn: Connection, clicker: Clicker, message: OutgoingMessage) -> None:
+def tell(conn: Connection, clicker: Clicker, message: OutgoingMessage) -> None:
     """Queue a message only ``clicker`` sees, in the channel they acted in."""
     if clicker.channel is None:
         return

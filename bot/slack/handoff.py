@@ -16,6 +16,10 @@ only enqueue outbox rows, so the messages exist exactly when the change does.
   way to who decided and when — and a reply in the sales card's thread keeps
   the record, with the answers to the qualification questions when Accept
   asked them.
+* A lead of a routed team (``routing:``) is offered to one rep: the sales
+  card names them instead of mentioning the group (``bot.slack.offer_cards``)
+  and they get a copy in a direct message; ``bot.slack.offers`` follows the
+  offer as it moves on.
 
 Dedupe keys are derived from the lead, the time it qualified and the
 version the change produced, so a redelivered event, a retried batch or a
@@ -30,6 +34,7 @@ from datetime import datetime
 
 from sqlalchemy.engine import Connection
 
+from bot.config.routing import RoutingConfig
 from bot.config.slack import SlackConfig
 from bot.core.lifecycle import TransitionPlan
 from bot.slack.blocks import (
@@ -38,20 +43,21 @@ from bot.slack.blocks import (
     decided_card,
     decision_reply,
     marketing_notice,
-    mentioning,
-    sales_handoff,
     text_message,
 )
 from bot.slack.cards import build_card
+from bot.slack.offer_cards import direct_message, routing_state, sales_message
 from bot.slack.qualification import with_answers
-from bot.slack.text import escape, mrkdwn, route_mention
+from bot.slack.text import escape, mrkdwn
 from storage.enums import Stage
 from storage.outbox import SLACK, enqueue_slack, items_with_prefix, supersede_pending
 from storage.rows import LeadRow
 
 POST, UPDATE = "chat.postMessage", "chat.update"
 MARKETING, SALES, URGENT = "marketing_notice", "sales_handoff", "urgent_handoff"
-CARD_PURPOSES = frozenset({MARKETING, SALES, URGENT})
+#: the copy of an offered lead's card in the rep's direct messages (target: their user id)
+OFFER_DM = "offer_dm"
+CARD_PURPOSES = frozenset({MARKETING, SALES, URGENT, OFFER_DM})
 
 _OUTCOME_ICONS = {Stage.WON: "🏆 ", Stage.LOST: "📉 "}
 SUPERSEDED = "not sent: a newer version of the card replaced it"
@@ -89,8 +95,9 @@ def cards_of(conn: Connection, lead: LeadRow) -> list[PostedCard]:
 class SlackHandoff:
     """The effects that keep Slack in step with a lead's stage and score."""
 
-    def __init__(self, config: SlackConfig) -> None:
+    def __init__(self, config: SlackConfig, routing: RoutingConfig | None = None) -> None:
         self.config = config
+        self.routing = routing or RoutingConfig()
 
     def __call__(self, conn: Connection, lead: LeadRow, plan: TransitionPlan) -> None:
         """The ``TransitionEffect``: announce a new MQL, or record a decision on its cards."""
@@ -110,13 +117,19 @@ class SlackHandoff:
             return
         card = build_card(conn, after)
         route = self.config.route_for(after)
+        state = routing_state(conn, after, self.routing)
         versions = {
             MARKETING: marketing_notice(card, now),
-            SALES: mentioning(sales_handoff(card, now), route_mention(route.mention, route.people)),
+            SALES: sales_message(card, route, state, now),
         }
         versions[URGENT] = versions[SALES]
+        if state is not None and state.offer is not None:
+            versions[OFFER_DM] = direct_message(card, state, now)
         stamp = f"{int(now.timestamp() * 1000)}"
         for posted in cards:
+            holder = state.offer.user_id if state and state.offer else None
+            if posted.purpose == OFFER_DM and posted.channel != holder:
+                continue  # an earlier rep's copy says how their offer ended
             prefix = f"{posted.dedupe_key}:rescored:"
             supersede_pending(conn, lead_id=after.id, prefix=prefix, note=SUPERSEDED, now=now)
             enqueue_slack(
@@ -130,19 +143,19 @@ class SlackHandoff:
             )
         urgent = self.config.urgent_channel
         if after.hot and urgent and urgent != route.channel:
-            _post_card(conn, after, URGENT, urgent, versions[SALES])
+            post_card(conn, after, URGENT, urgent, versions[SALES])
 
     def _announce(self, conn: Connection, lead: LeadRow, now: datetime) -> None:
         card = build_card(conn, lead)
         notice = marketing_notice(card, now)
         for channel in self.config.marketing_channels:
-            _post_card(conn, lead, MARKETING, channel, notice)
+            post_card(conn, lead, MARKETING, channel, notice)
         route = self.config.route_for(lead)
-        handoff = mentioning(sales_handoff(card, now), route_mention(route.mention, route.people))
-        _post_card(conn, lead, SALES, route.channel, handoff)
+        handoff = sales_message(card, route, routing_state(conn, lead, self.routing), now)
+        post_card(conn, lead, SALES, route.channel, handoff)
         urgent = self.config.urgent_channel
         if card.hot and urgent and urgent != route.channel:
-            _post_card(conn, lead, URGENT, urgent, handoff)
+            post_card(conn, lead, URGENT, urgent, handoff)
 
     def _follow_up(self, conn: Connection, lead: LeadRow, plan: TransitionPlan) -> None:
         cards = cards_of(conn, lead)
@@ -181,7 +194,7 @@ class SlackHandoff:
         )
 
 
-def _post_card(
+def post_card(
     conn: Connection, lead: LeadRow, purpose: str, channel: str, message: OutgoingMessage
 ) -> None:
     enqueue_slack(

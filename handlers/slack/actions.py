@@ -1,4 +1,4 @@
-"""The Accept and Reject buttons: Slack payloads in, calls on the core out.
+"""The Accept, Reject and Pass buttons: Slack payloads in, calls on the core out.
 
 Every listener acknowledges first (Slack wants an answer within 3 seconds)
 and does the database work in a thread afterwards. With qualification
@@ -19,9 +19,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.core.lifecycle import Actor, ActorKind
 from bot.core.qualification import Answer
 from bot.leads.decisions import Decision
-from bot.slack.blocks import ACCEPT_ACTION, REJECT_ACTION, LeadCard, reject_modal
+from bot.routing.router import Router
+from bot.slack.blocks import ACCEPT_ACTION, PASS_ACTION, REJECT_ACTION, LeadCard, reject_modal
 from bot.slack.component import SlackRuntime
-from bot.slack.decisions import Clicker, decide_from_slack, refuse, undecided_card
+from bot.slack.decisions import Clicker, card_to_decide, decide_from_slack, refuse
+from bot.slack.offers import pass_from_slack
 from bot.slack.qualification import questions_modal
 from handlers.slack.payloads import lead_id_of
 from storage.enums import Stage
@@ -48,18 +50,29 @@ def register(rt: SlackRuntime) -> None:
         if lead_id is None or not await may_decide(rt, clicker):
             return
         ts = _message_ts(body)
+        # the reason, asked next, says recycled or disqualified; who may decide is the same
         await open_modal(
             rt,
             client,
             clicker,
-            lead_id,
+            _decision(rt, clicker, lead_id, Stage.DISQUALIFIED),
             lambda card: reject_modal(lead_id, card, channel=clicker.channel, message_ts=ts),
         )
 
+    router = Router(rt.services.config.routing, rt.config)
+    work, clock = rt.services.work, rt.services.clock
+
+    @rt.bolt.action(PASS_ACTION)
+    async def pass_on(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        clicker, lead_id = _click(body)
+        if lead_id is not None:
+            await rt.run_db(pass_from_slack, work, router, clicker, lead_id, clock())
+
 
 async def may_decide(rt: SlackRuntime, clicker: Clicker) -> bool:
-    """Whether ``clicker`` may decide; if not, they are told so privately."""
-    if await rt.deciders.allows(clicker.user_id):
+    """Whether ``clicker`` may decide (a decider or an admin); if not, they are told privately."""
+    if rt.is_admin(clicker.user_id) or await rt.deciders.allows(clicker.user_id):
         return True
     await rt.run_db(refuse, rt.services.work, clicker)
     return False
@@ -80,20 +93,34 @@ async def accept_lead(
     rt: SlackRuntime, clicker: Clicker, lead_id: int, answers: tuple[Answer, ...] = ()
 ) -> None:
     """Accept the lead as ``clicker``, with the answers to the questions when there are any."""
-    actor = Actor(ActorKind.SLACK, clicker.user_id, admin=rt.is_admin(clicker.user_id))
-    decision = Decision(lead_id, Stage.SQL, actor, answers=answers)
+    decision = _decision(rt, clicker, lead_id, Stage.SQL, answers)
     await rt.run_db(decide_from_slack, rt.services.work, clicker, decision, rt.services.clock())
+
+
+def _decision(
+    rt: SlackRuntime,
+    clicker: Clicker,
+    lead_id: int,
+    target: Stage,
+    answers: tuple[Answer, ...] = (),
+) -> Decision:
+    actor = Actor(ActorKind.SLACK, clicker.user_id, admin=rt.is_admin(clicker.user_id))
+    return Decision(lead_id, target, actor, answers=answers)
 
 
 async def open_modal(
     rt: SlackRuntime,
     client: AsyncWebClient,
     clicker: Clicker,
-    lead_id: int,
+    decision: Decision,
     modal: Callable[[LeadCard], dict[str, Any]],
 ) -> None:
-    """Open the ``modal`` made of the lead's card, unless someone decided the lead already."""
-    card = await rt.run_db(undecided_card, rt.services.work, clicker, lead_id, rt.services.clock())
+    """Open the ``modal`` made of the lead's card, if ``decision`` may be made (so far).
+
+    Someone may have decided the lead already, or it may be offered to
+    another rep: then the person is told privately instead.
+    """
+    card = await rt.run_db(card_to_decide, rt.services.work, clicker, decision, rt.services.clock())
     if card is None:
         return
     view = modal(card)
@@ -116,7 +143,7 @@ async def _ask_questions(
         rt,
         client,
         clicker,
-        lead_id,
+        _decision(rt, clicker, lead_id, Stage.SQL),
         lambda card: questions_modal(
             card, questions, channel=clicker.channel, message_ts=message_ts
         ),

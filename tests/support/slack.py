@@ -20,6 +20,7 @@ from bot.config.settings import Settings
 from bot.delivery.policy import RetryPolicy
 from bot.delivery.worker import DeliveryConfig
 from bot.demo.client import signed_request
+from bot.routing.component import RoutingComponent
 from bot.runtime.services import Services
 from bot.runtime.serving import ThreadedServer
 from bot.sandbox import FakeSlackServer, Interactions, Message, SignedRequest, Workspace
@@ -74,6 +75,10 @@ class SlackApp:
     @property
     def runtime(self) -> SlackRuntime:
         return self.slack_component.runtime
+
+    @property
+    def routing(self) -> RoutingComponent:
+        return next(c for c in self.components if isinstance(c, RoutingComponent))
 
     async def event(self, document: Any, *, msg_id: str | None = None) -> httpx.Response:
         headers, body = signed_request(SECRET, document, msg_id=msg_id)

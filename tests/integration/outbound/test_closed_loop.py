@@ -42,7 +42,7 @@ async def test_slack_decision_reaches_the_crm_and_the_won_deal_comes_back(db_url
             card = fake.workspace.messages("C0SALES", include_replies=False)[0]
             click = people.click("U0ALICE", card.channel, card.ts, "lead_accept")
             assert (await http.request(**click.httpx_kwargs())).status_code == 200
-            wait_until(lambda: len(receiver.delivered()) >= 2)
+            wait_until(lambda: len(receiver.delivered()) >= 3)
 
             won = {"type": "lead.outcome", "lead": {"email": email},
                    "outcome": {"result": "won", "amount": 12000, "currency": "EUR"}}  # fmt: skip
@@ -50,7 +50,7 @@ async def test_slack_decision_reaches_the_crm_and_the_won_deal_comes_back(db_url
             assert (
                 await http.post("/webhooks/generic", content=body, headers=headers)
             ).status_code == 202
-            wait_until(lambda: len(receiver.delivered()) >= 3)
+            wait_until(lambda: len(receiver.delivered()) >= 4)
 
             services = app.state.services
             now = services.clock()
@@ -60,8 +60,8 @@ async def test_slack_decision_reaches_the_crm_and_the_won_deal_comes_back(db_url
 
     assert receiver.rejected == []
     events = [d.event for d in receiver.delivered()]
-    assert [e["type"] for e in events] == ["lead.mql", "lead.accepted", "lead.won"]
-    assert len({e["id"] for e in events}) == 3
+    assert [e["type"] for e in events] == ["lead.mql", "lead.accepted", "lead.assigned", "lead.won"]
+    assert len({e["id"] for e in events}) == 4
     accepted = events[1]["data"]
     assert accepted["transition"]["actor"] == "slack:U0ALICE"
     assert accepted["lead"]["owner"] == "U0ALICE"

@@ -42,21 +42,31 @@ def test_a_decision_reaches_the_subscriber_signed_and_once(db_url) -> None:
         assert app.post(demo_request("vp@acme.example")).status_code == 202
         receiver.wait_for(1)
         app.decide("vp@acme.example", "sql")
-        receiver.wait_for(2)
+        receiver.wait_for(3)
         deal = outcome("vp@acme.example", "won", amount=12000, currency="EUR")
         assert app.post(deal).status_code == 202
-        receiver.wait_for(3)
+        receiver.wait_for(4)
         time.sleep(0.3)  # room for a duplicate to show up
         rows = app.outbox()
 
     assert receiver.rejected == []
-    assert len(receiver.deliveries) == 3
+    assert len(receiver.deliveries) == 4
     for delivery in receiver.deliveries:  # verified once more, outside the receiver
         verified = Webhook(SUBSCRIBER_SECRET).verify(delivery.body, delivery.headers)
         assert verified == delivery.event
         assert delivery.headers["webhook-id"] == delivery.event["id"]
-    mql, accepted, won = (d.event for d in receiver.deliveries)
-    assert [mql["type"], accepted["type"], won["type"]] == ["lead.mql", "lead.accepted", "lead.won"]
+    mql, accepted, assigned, won = (d.event for d in receiver.deliveries)
+    assert [e["type"] for e in (mql, accepted, assigned, won)] == [
+        "lead.mql",
+        "lead.accepted",
+        "lead.assigned",
+        "lead.won",
+    ]
+    assert assigned["data"]["assignment"] == {
+        "owner": "U0ALICE",
+        "by": "slack:U0ALICE",
+        "how": "accepted",
+    }
     assert accepted["data"]["transition"] | {"at": None} == {
         "from": "mql",
         "to": "sql",
@@ -73,7 +83,7 @@ def test_a_decision_reaches_the_subscriber_signed_and_once(db_url) -> None:
     assert "amount" not in accepted["data"]["lead"]
     assert [(r["kind"], r["target"], r["status"], r["attempts"]) for r in rows] == [
         ("webhook", "crm", "done", 1)
-    ] * 3
+    ] * 4
 
 
 def test_each_subscriber_gets_only_the_events_it_asked_for(db_url) -> None:
@@ -91,7 +101,7 @@ def test_each_subscriber_gets_only_the_events_it_asked_for(db_url) -> None:
             app.decide("b@acme.example", "sql")
             app.post(outcome("b@acme.example", "lost", reason="went with a competitor"))
             receiver.wait_for(1, path="crm")
-            receiver.wait_for(6, path="warehouse")
+            receiver.wait_for(7, path="warehouse")
             time.sleep(0.3)
 
     assert [d.type for d in receiver.delivered("crm")] == ["lead.lost"]
@@ -100,7 +110,7 @@ def test_each_subscriber_gets_only_the_events_it_asked_for(db_url) -> None:
         by_lead.setdefault(d.event["data"]["lead"]["email"], []).append(d.type)
     assert by_lead == {
         "a@acme.example": ["lead.mql", "lead.rejected", "lead.recycled"],
-        "b@acme.example": ["lead.mql", "lead.accepted", "lead.lost"],
+        "b@acme.example": ["lead.mql", "lead.accepted", "lead.assigned", "lead.lost"],
     }
     rejected = next(d.event for d in receiver.deliveries if d.type == "lead.rejected")
     assert rejected["data"]["transition"]["reason"] == "not ready yet"
@@ -171,7 +181,7 @@ def test_a_leads_events_arrive_in_order_while_other_leads_go_ahead(db_url) -> No
         app.decide("first@acme.example", "sql")
         app.post(outcome("first@acme.example", "won", amount=500, currency="USD"))
         app.post(demo_request("second@acme.example"))
-        receiver.wait_for(4)
+        receiver.wait_for(5)
         time.sleep(0.3)
 
     calls = [(d.event["data"]["lead"]["email"].split("@")[0], d.type, d.status)
@@ -183,6 +193,7 @@ def test_a_leads_events_arrive_in_order_while_other_leads_go_ahead(db_url) -> No
         ("lead.mql", 503),
         ("lead.mql", 200),
         ("lead.accepted", 200),
+        ("lead.assigned", 200),
         ("lead.won", 200),
     ]
     # the second lead did not wait for the first one's retries

@@ -31,7 +31,7 @@ CRM = Actor(ActorKind.SOURCE, "hubspot")
     [
         ("new", "mql", RULES_ACTOR, ["lead.mql"]),
         ("recycled", "mql", RULES_ACTOR, ["lead.mql"]),
-        ("mql", "sql", SALES, ["lead.accepted"]),
+        ("mql", "sql", SALES, ["lead.accepted", "lead.assigned"]),
         ("mql", "recycled", SALES, ["lead.rejected", "lead.recycled"]),
         ("mql", "disqualified", SALES, ["lead.rejected", "lead.disqualified"]),
         ("new", "disqualified", RULES_ACTOR, ["lead.disqualified"]),

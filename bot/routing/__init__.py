@@ -1,0 +1,1 @@
+"""Routing to people: teams, fair rotation, offers that pass on, account owners first."""
