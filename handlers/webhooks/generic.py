@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse, Response
 
 from bot.leads.events import InvalidPayload, parse_events
 from bot.leads.ingest import IngestResult, WriterStopped
+from bot.leads.json_limits import TOO_DEEP
 from bot.runtime.context import AppContext
 from handlers.http_errors import Refused, refusal
 
@@ -78,16 +79,15 @@ async def _handle(request: Request, ctx: AppContext, source: str) -> Response:
         document = json.loads(body)
     except ValueError as exc:
         return refusal(400, "malformed_json", f"the body is not valid JSON: {exc}")
+    except RecursionError:  # thousands of nested brackets: valid JSON, refused like any depth
+        return refusal(
+            422, "invalid_event", "the event does not match the schema", [("body", TOO_DEEP)]
+        )
     now = datetime.now(UTC)
     try:
-        events = parse_events(
-            document,
-            delivery_id=request.headers["webhook-id"],
-            now=now,
-            may_hold_nul=b"\\u0000" in body,
-        )
+        events = parse_events(document, delivery_id=request.headers["webhook-id"], now=now)
     except InvalidPayload as exc:
-        return refusal(422, "invalid_event", "the event does not match the schema", exc.errors)
+        return _invalid(exc.errors)
     ctx.metrics.events_received.labels(source).inc(len(events))
     try:
         results = await ctx.writer.submit(source, events)
@@ -112,6 +112,10 @@ async def _handle(request: Request, ctx: AppContext, source: str) -> Response:
     if only.refused is not None:
         return Refused(payloads[0], status=only.refused.status, code=only.refused.code)
     return JSONResponse(payloads[0], status_code=200 if only.duplicate else 202)
+
+
+def _invalid(errors: list[tuple[str, str]]) -> Refused:
+    return refusal(422, "invalid_event", "the event does not match the schema", errors)
 
 
 def _result_body(result: IngestResult) -> dict[str, object]:

@@ -292,3 +292,38 @@ def test_logs_carry_ids_but_no_personal_data(app, caplog) -> None:
     assert "events stored" in logged
     for secret in ("zelda", "Zelda", "Quaxley", "9876543"):
         assert secret not in logged
+
+
+@pytest.mark.parametrize(
+    ("document", "expected"),
+    [
+        ({"lead": {"email": "a@example.com"}}, {"type": "is required: say which event this is"}),
+        ({"type": "lead.signup", "lead": {}}, {"type": "must be one of lead.profile"}),
+        ({"type": "lead.activity", "lead": "a@example.com"}, {"lead": "must be a JSON object"}),
+        (
+            {"events": [{"type": "lead.activity", "lead": {"email": "a@example.com"},
+                         "activity": {"type": "page_view", "properties": [1]}}]},
+            {"events[0].activity.properties": "must be a JSON object"},
+        ),
+        (
+            {"type": "lead.profile", "lead": {"email": "a@example.com", "company_size": [5]}},
+            {"lead.company_size": "must be a number of employees or a band"},
+        ),
+        (
+            {"type": "lead.profile", "occurred_at": "2024-05-01T09:30:00",
+             "lead": {"email": "a@example.com"}},
+            {"occurred_at": "needs a time zone"},
+        ),
+        ({"events": []}, {"events": "must hold at least 1 item"}),
+    ],
+    ids=["no-type", "unknown-type", "lead-not-object", "properties-list", "size", "naive", "empty"],
+)  # fmt: skip
+def test_refusals_say_what_to_fix_in_words(app, document, expected) -> None:
+    response = app.post(document)
+    assert response.status_code == 422
+    errors = {e["path"]: e["message"] for e in response.json()["errors"]}
+    assert set(errors) == set(expected)
+    for path, start in expected.items():
+        assert errors[path].startswith(start), errors[path]
+    for jargon in ("discriminator", "Input should", "dictionary", "constrained-str", "instance of"):
+        assert jargon not in response.text
