@@ -93,6 +93,8 @@ async def _handle(request: Request, ctx: AppContext, source: str) -> Response:
         results = await ctx.writer.submit(source, events)
     except WriterStopped:
         return refusal(503, "shutting_down", "the server is shutting down; retry shortly")
+    except Exception:  # the writer logged it, by event id; nothing was stored
+        return refusal(500, "storage_failed", "the events could not be stored; retry later")
     accepted = sum(not r.duplicate for r in results)
     ctx.metrics.events_accepted.labels(source).inc(accepted)
     ctx.metrics.events_duplicate.labels(source).inc(len(results) - accepted)

@@ -58,6 +58,27 @@ def test_same_delivery_twice_stores_one_event(app) -> None:
     assert app.counts() == {"event": 1, "lead": 1, "activity": 1}
 
 
+def test_a_redelivered_id_with_another_email_stores_nothing_new(app) -> None:
+    first = app.post({**activity_event("a@example.com"), "id": "form-7"})
+    again = app.post({**activity_event("someone-else@example.com"), "id": "form-7"})
+    assert again.status_code == 200
+    assert again.json() == {"id": "form-7", "lead_id": first.json()["lead_id"], "duplicate": True}
+    assert app.counts() == {"event": 1, "lead": 1, "activity": 1}
+
+
+def test_an_id_repeated_within_a_batch_stores_it_once(app) -> None:
+    batch = {
+        "events": [
+            {**activity_event(f"{name}@example.com"), "id": "form-8"}
+            for name in ("first", "second", "third")
+        ]
+    }
+    response = app.post(batch)
+    assert response.status_code == 202
+    assert [r["duplicate"] for r in response.json()["results"]] == [False, True, True]
+    assert app.counts() == {"event": 1, "lead": 1, "activity": 1}
+
+
 def test_event_id_in_body_wins_over_delivery_id(app) -> None:
     document = {**activity_event(), "id": "form-42"}
     assert app.post(document, msg_id="msg_a").status_code == 202
@@ -299,7 +320,7 @@ def test_logs_carry_ids_but_no_personal_data(app, caplog) -> None:
     [
         ({"lead": {"email": "a@example.com"}}, {"type": "is required: say which event this is"}),
         ({"type": "lead.signup", "lead": {}}, {"type": "must be one of lead.profile"}),
-        ({"type": "lead.activity", "lead": "a@example.com"}, {"lead": "must be a JSON object"}),
+        ({"type": "lead.profile", "lead": "a@example.com"}, {"lead": "must be a JSON object"}),
         (
             {"events": [{"type": "lead.activity", "lead": {"email": "a@example.com"},
                          "activity": {"type": "page_view", "properties": [1]}}]},
