@@ -30,6 +30,10 @@ from storage.transitions import StaleLead
 RECYCLE_REASON = "not_ready"
 
 GONE_TEXT = "That lead no longer exists."
+NOT_A_LEAD_TEXT = (
+    "That button does not name a lead leadbot knows, so nothing was changed. "
+    "Use the buttons on a lead card."
+)
 REFUSAL_TEXT = (
     "Only the people set up as deciders may accept or reject leads. "
     "Ask a leadbot admin to add you (slack.deciders in the rules file)."
@@ -110,11 +114,15 @@ def card_to_reject(
 
 
 def refuse(
-    engine: Engine, clicker: Clicker, *, after_commit: Sequence[Callable[[], None]] = ()
+    engine: Engine,
+    clicker: Clicker,
+    *,
+    text: str = REFUSAL_TEXT,
+    after_commit: Sequence[Callable[[], None]] = (),
 ) -> None:
-    """Tell someone who is not a decider that they may not decide."""
+    """Tell ``clicker`` why nothing happened: by default, that they may not decide."""
     with engine.begin() as conn:
-        _tell(conn, clicker, text_message(REFUSAL_TEXT))
+        _tell(conn, clicker, text_message(text))
     _run(after_commit)
 
 

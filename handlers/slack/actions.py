@@ -17,13 +17,23 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.blocks import (
     ACCEPT_ACTION,
+    NOTE_BLOCK,
+    NOTE_MAX,
     REASON_BLOCK,
     REJECT_ACTION,
     REJECT_CALLBACK,
+    parse_lead_id,
     parse_reject_submission,
     reject_modal,
 )
-from bot.slack.decisions import Clicker, card_to_reject, decide, refuse, reject_target
+from bot.slack.decisions import (
+    NOT_A_LEAD_TEXT,
+    Clicker,
+    card_to_reject,
+    decide,
+    refuse,
+    reject_target,
+)
 from storage.models import Stage
 
 if TYPE_CHECKING:
@@ -39,7 +49,9 @@ def register(app: AsyncApp, rt: SlackRuntime) -> None:
     async def accept(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
         clicker, lead_id = _click(body)
-        if lead_id is not None and await _may_decide(rt, clicker):
+        if lead_id is None:
+            await _not_a_lead(rt, clicker)
+        elif await _may_decide(rt, clicker):
             await rt.run_db(
                 decide,
                 rt.engine,
@@ -56,7 +68,10 @@ def register(app: AsyncApp, rt: SlackRuntime) -> None:
     async def reject(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         clicker, lead_id = _click(body)
-        if lead_id is None or not await _may_decide(rt, clicker):
+        if lead_id is None:
+            await _not_a_lead(rt, clicker)
+            return
+        if not await _may_decide(rt, clicker):
             return
         card = await rt.run_db(
             card_to_reject,
@@ -81,15 +96,25 @@ def register(app: AsyncApp, rt: SlackRuntime) -> None:
         except (ValueError, KeyError):
             await ack(response_action="errors", errors={REASON_BLOCK: "Choose a reason"})
             return
+        if submission.note is not None and len(submission.note) > NOTE_MAX:
+            too_long = (
+                f"Keep the note to {NOTE_MAX:,} characters (this one has {len(submission.note):,})"
+            )
+            await ack(response_action="errors", errors={NOTE_BLOCK: too_long})
+            return
         await ack()
         clicker = Clicker(body["user"]["id"], submission.channel, body["trigger_id"])
-        if not submission.lead_id.isdigit() or not await _may_decide(rt, clicker):
+        lead_id = parse_lead_id(submission.lead_id)
+        if lead_id is None:
+            await _not_a_lead(rt, clicker)
+            return
+        if not await _may_decide(rt, clicker):
             return
         await rt.run_db(
             decide,
             rt.engine,
             clicker,
-            lead_id=int(submission.lead_id),
+            lead_id=lead_id,
             target=reject_target(submission.reason),
             reason=submission.reason,
             note=submission.note,
@@ -98,6 +123,10 @@ def register(app: AsyncApp, rt: SlackRuntime) -> None:
             admin=rt.is_admin(clicker.user_id),
             after_commit=rt.after_commit,
         )
+
+
+async def _not_a_lead(rt: SlackRuntime, clicker: Clicker) -> None:
+    await rt.run_db(refuse, rt.engine, clicker, text=NOT_A_LEAD_TEXT, after_commit=rt.after_commit)
 
 
 async def _may_decide(rt: SlackRuntime, clicker: Clicker) -> bool:
@@ -113,8 +142,7 @@ def _click(body: dict[str, Any]) -> tuple[Clicker, int | None]:
         "channel_id"
     )
     clicker = Clicker(body["user"]["id"], channel, body["trigger_id"])
-    value = str(body["actions"][0].get("value", ""))
-    return clicker, int(value) if value.isdigit() else None
+    return clicker, parse_lead_id(body["actions"][0].get("value", ""))
 
 
 def _message_ts(body: dict[str, Any]) -> str | None:
