@@ -46,7 +46,6 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-SANDBOX_TOKEN = "xoxb-sandbox"
 EVENTS_PATH = "/slack/events"
 #: how often undecided MQLs are checked against the SLA
 SLA_SWEEP_SECONDS = 60
@@ -86,7 +85,7 @@ def web_client(settings: Settings) -> AsyncWebClient:
     transparent retry of ``chat.postMessage`` could post twice.
     """
     if settings.sandbox and settings.slack_api_url == SLACK_API_URL:
-        token, base_url = SANDBOX_TOKEN, f"{settings.base_url}/sandbox/api/"
+        token, base_url = settings.sandbox_bot_token(), f"{settings.base_url}/sandbox/api/"
     else:
         token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
         base_url = settings.slack_api_url

@@ -42,7 +42,8 @@ def stage(app: SlackApp) -> str:
 
 def decisions(app: SlackApp) -> int:
     with app.ctx.engine.connect() as conn:
-        return len(conn.execute(select(Transition.id).where(Transition.actor.like("slack:%"))).all())
+        decided = select(Transition.id).where(Transition.actor.like("slack:%"))
+        return len(conn.execute(decided).all())
 
 
 @pytest.mark.parametrize("value", ["٣", "²", "1" * 40, "9" * 5000, "-1", "1.0", " 1", ""], ids=repr)
