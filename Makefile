@@ -56,7 +56,7 @@ test: lint
 
 # Two instances, kill -9 and a failing Slack, on loopback; bounded, prints its figures.
 chaos: $(STAMP_DEV)
-	$(BIN)/python -m pytest tests/chaos -p no:randomly -q -s
+	$(BIN)/python -m pytest tests/chaos -q
 
 bench: $(STAMP_DEV)
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk) \

@@ -152,6 +152,7 @@ async def send_latest(
             return already_sent(conn, schedule.channel, period)
 
     if await asyncio.to_thread(taken):
+        log.info("digest already sent", extra={"channel": schedule.channel, "period": period.key})
         return None
     message = await compose(engine, config, schedule, period, client=client, now=now)
     sent = await asyncio.to_thread(
@@ -165,6 +166,7 @@ async def send_latest(
         )
     )
     if not sent:
+        log.info("digest already sent", extra={"channel": schedule.channel, "period": period.key})
         return None
     for hook in wake:
         hook()
