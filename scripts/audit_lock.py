@@ -55,7 +55,7 @@ def read_lock(path: Path) -> dict[str, str]:
     pins = {}
     for line in path.read_text().splitlines():
         if match := _PIN.match(line.strip()):
-            pins[canonicalize_name(match.group(1))] = match.group(2)
+            pins[str(canonicalize_name(match.group(1)))] = match.group(2)
     return pins
 
 

@@ -7,7 +7,7 @@ import gc
 import secrets
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import httpx
 import typer
@@ -74,7 +74,7 @@ def serve(
     from bot.app import create_app
     from bot.runtime.logs import configure_logging
 
-    overrides: dict[str, object] = {
+    overrides: dict[str, Any] = {
         k: v for k, v in {"host": host, "port": port}.items() if v is not None
     }
     if allow_remote_sandbox:

@@ -28,8 +28,8 @@ def _post(base_url: str, payload: dict[str, Any]) -> int:
     headers = {
         "content-type": "application/x-www-form-urlencoded",
         "x-slack-request-timestamp": ts,
-        "x-slack-signature": SignatureVerifier(SIGNING_SECRET).generate_signature(
-            timestamp=ts, body=body
+        "x-slack-signature": str(
+            SignatureVerifier(SIGNING_SECRET).generate_signature(timestamp=ts, body=body)
         ),
     }
     response = httpx.post(f"{base_url}/slack/events", content=body, headers=headers, timeout=10)

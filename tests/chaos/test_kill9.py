@@ -11,9 +11,11 @@ import itertools
 import threading
 import time
 from collections import Counter
+from typing import Any
 
 import httpx
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
+from sqlmodel import col
 
 from storage.db import make_engine
 from storage.models import Event, Lead, Outbox
@@ -90,23 +92,25 @@ def test_kill_9_mid_stream_loses_nothing_acknowledged(
 
     engine = make_engine(any_db_url)
 
-    def scalar(statement: object) -> int:
+    def scalar(statement: Select[Any]) -> int:
         with engine.connect() as conn:
             return int(conn.execute(statement).scalar_one())
 
-    stored = set()
     with engine.connect() as conn:
-        stored = set(conn.execute(select(Event.external_id)).scalars())
+        stored = set(conn.execute(select(col(Event.external_id))).scalars())
     lost = sorted(set(stream.acknowledged) - stored)
 
     def cards() -> Counter[str]:
-        return Counter(m.button_value(ACCEPT) for m in state.posted() if m.button_value(ACCEPT))
+        return Counter(
+            value for m in state.posted() if (value := m.button_value(ACCEPT)) is not None
+        )
 
     leads = scalar(select(func.count()).select_from(Lead))
     state.wait_for(
         lambda: (
             len(cards()) >= leads
-            and scalar(select(func.count()).select_from(Outbox).where(Outbox.status != "done")) == 0
+            and scalar(select(func.count()).select_from(Outbox).where(col(Outbox.status) != "done"))
+            == 0
         ),
         timeout=240,
         what="every card delivered after the restart",

@@ -10,7 +10,8 @@ import time
 from collections import Counter
 
 import httpx
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
+from sqlmodel import col
 
 from storage.db import make_engine
 from storage.models import Outbox
@@ -30,7 +31,7 @@ def test_every_card_is_delivered_once_through_a_slack_outage(
     engine = make_engine(sqlite_url)
     state = slack.state
 
-    def outbox_count(*conditions: object) -> int:
+    def outbox_count(*conditions: ColumnElement[bool]) -> int:
         with engine.connect() as conn:
             return conn.execute(
                 select(func.count()).select_from(Outbox).where(*conditions)
@@ -50,7 +51,7 @@ def test_every_card_is_delivered_once_through_a_slack_outage(
 
     slack.go_down()
     state.wait_for(
-        lambda: outbox_count(Outbox.last_error.like("%onnect%")) >= 10,
+        lambda: outbox_count(col(Outbox.last_error).like("%onnect%")) >= 10,
         timeout=60,
         what="deliveries refused a connection",
     )
@@ -67,12 +68,12 @@ def test_every_card_is_delivered_once_through_a_slack_outage(
         return [m.button_value(ACCEPT) or "" for m in state.posted() if m.button_value(ACCEPT)]
 
     state.wait_for(
-        lambda: len(set(cards())) >= CARDS and outbox_count(Outbox.status != "done") == 0,
+        lambda: len(set(cards())) >= CARDS and outbox_count(col(Outbox.status) != "done") == 0,
         timeout=240,
         what="every card delivered",
     )
     drain = time.monotonic() - recovered
-    dead = outbox_count(Outbox.status == "dead")
+    dead = outbox_count(col(Outbox.status) == "dead")
     engine.dispose()
 
     delivered = Counter(cards())

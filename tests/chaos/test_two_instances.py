@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from storage.db import make_engine
 from storage.models import DigestRun, Lead, Transition
@@ -68,7 +69,7 @@ def test_decisions_digests_and_batches_across_two_instances(
     cards = sales_cards(slack)
     lead_ids = sorted(cards, key=int)
 
-    statuses = Counter()
+    statuses: Counter[int] = Counter()
     for index, lead_id in enumerate(lead_ids):
         channel, ts = cards[lead_id]
         alice = partial(click, a.url, "U0ALICE", channel, ts, lead_id)
@@ -81,9 +82,9 @@ def test_decisions_digests_and_batches_across_two_instances(
     def decisions() -> dict[int, int]:
         with engine.connect() as conn:
             rows = conn.execute(
-                select(Transition.lead_id, func.count())
-                .where(Transition.actor.like("slack:%"))
-                .group_by(Transition.lead_id)
+                select(col(Transition.lead_id), func.count())
+                .where(col(Transition.actor).like("slack:%"))
+                .group_by(col(Transition.lead_id))
             ).all()
         return {lead_id: count for lead_id, count in rows}
 
@@ -95,7 +96,7 @@ def test_decisions_digests_and_batches_across_two_instances(
     once_rejects = sum(decided.get(int(i)) == 1 for i in lead_ids[:RACES])
     once_accepts = sum(decided.get(int(i)) == 1 for i in lead_ids[RACES:])
     with engine.connect() as conn:
-        stages = Counter(conn.execute(select(Lead.stage)).scalars())
+        stages = Counter(conn.execute(select(col(Lead.stage))).scalars())
     assert once_rejects == once_accepts == RACES, decided
     assert stages["mql"] == 0
     assert len(slack.state.ephemerals) == 2 * RACES
