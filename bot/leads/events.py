@@ -40,6 +40,8 @@ from bot.leads.event_errors import describe
 from bot.leads.json_limits import json_problems
 
 MAX_BATCH = 1000
+#: longest delivery id (``webhook-id``) taken: it names the events that carry no id of their own
+MAX_DELIVERY_ID = 200
 #: the most JSON one event may carry in free-form fields (custom fields, properties)
 MAX_FREE_FORM_BYTES = 32 * 1024
 #: how far in the future an ``occurred_at`` may lie (clock skew), not further
@@ -187,6 +189,8 @@ def parse_events(document: Any, *, delivery_id: str, now: datetime) -> list[Inbo
     the database cannot keep (``bot.leads.json_limits``) are refused first,
     so whatever passes here can be stored.
     """
+    if len(delivery_id) > MAX_DELIVERY_ID:
+        raise InvalidPayload([("webhook-id", f"must be at most {MAX_DELIVERY_ID} characters")])
     if problems := json_problems(document):
         raise InvalidPayload(problems)
     batch = isinstance(document, dict) and "events" in document

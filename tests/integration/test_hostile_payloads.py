@@ -17,13 +17,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.leads.events import LeadIn
+from tests.conftest import _truncate_all
 from tests.support.ingest import activity_event, live_app
 
 NOTHING = {"event": 0, "lead": 0, "activity": 0}
 
 
-@pytest.fixture(scope="module")
-def sqlite_url(tmp_path_factory: pytest.TempPathFactory, sqlite_template) -> str:
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def module_db_url(request, tmp_path_factory: pytest.TempPathFactory, sqlite_template) -> str:
+    """One database per backend for all the examples of the property tests."""
+    if request.param == "postgresql":
+        url: str = request.getfixturevalue("postgres_database")
+        _truncate_all(url)
+        return url
     path = tmp_path_factory.mktemp("hostile") / "leadbot.db"
     path.write_bytes(sqlite_template.read_bytes())
     return f"sqlite:///{path}"
@@ -128,6 +134,19 @@ def test_lone_surrogates_are_refused(app, document, path) -> None:
     assert app.counts() == NOTHING
 
 
+def test_company_size_beyond_any_company_is_kept_as_an_attribute(app) -> None:
+    response = app.post(activity_event(company_size=3_000_000_000))
+    assert response.status_code == 202, response.text
+    assert "company_size" in response.json()["warnings"][0]
+
+
+def test_an_over_long_delivery_id_is_refused(app) -> None:
+    response = app.post({"events": [activity_event()]}, msg_id="m" * 300)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["path"] == "webhook-id"
+    assert app.counts() == NOTHING
+
+
 def test_oversized_free_form_json_is_refused(app) -> None:
     attributes = {f"k{i}": "v" * 100 for i in range(400)}  # about 44 kB, under the body limit
     response = app.post({**activity_event(), "lead": {"email": "a@b.example", **attributes}})
@@ -159,11 +178,13 @@ ANSWERS: Counter[int] = Counter()
 
 
 @pytest.fixture(scope="module")
-def shared_app(sqlite_url):
-    with live_app(sqlite_url) as live:
+def shared_app(module_db_url):
+    ANSWERS.clear()
+    with live_app(module_db_url) as live:
         yield live
+    backend = module_db_url.split(":", 1)[0].split("+")[0]
     answers = dict(sorted(ANSWERS.items()))
-    print(f"\nproperty tests: {sum(ANSWERS.values())} examples, answers by status {answers}")
+    print(f"\nproperty tests on {backend}: {sum(ANSWERS.values())} examples, answers {answers}")
 
 
 def _send(app, document: Any) -> int:
