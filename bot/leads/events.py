@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 
 import orjson
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -53,6 +54,21 @@ ActivityType = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.:-]{0,6
 AttributeKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
 
 
+#: the times an event may carry: beyond them, converting to UTC overflows (year 1, 9999)
+EARLIEST, LATEST = datetime(1900, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC)
+
+
+def _storable(value: datetime) -> datetime:
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError:
+        utc = None
+    if utc is None or not EARLIEST <= utc < LATEST:
+        raise ValueError(f"must lie between {EARLIEST.year} and {LATEST.year}")
+    return utc
+
+
+Timestamp = Annotated[AwareDatetime, AfterValidator(_storable)]
 _attribute_key = TypeAdapter(AttributeKey)
 
 
@@ -97,7 +113,7 @@ class LeadIn(BaseModel):
 
 class ActivityIn(_Strict):
     type: ActivityType
-    occurred_at: AwareDatetime | None = None
+    occurred_at: Timestamp | None = None
     properties: dict[AttributeKey, Any] = Field(default_factory=dict)
 
 
@@ -105,7 +121,7 @@ class OutcomeIn(_Strict):
     result: Literal["won", "lost"]
     amount: float | None = Field(default=None, ge=0, le=1e12)
     currency: Annotated[str, StringConstraints(min_length=3, max_length=3)] | None = None
-    closed_at: AwareDatetime | None = None
+    closed_at: Timestamp | None = None
     reason: Text | None = None
 
     @field_validator("currency")
@@ -118,7 +134,7 @@ class OutcomeIn(_Strict):
 
 class _Envelope(_Strict):
     id: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
-    occurred_at: AwareDatetime | None = None
+    occurred_at: Timestamp | None = None
     lead: LeadIn
 
 

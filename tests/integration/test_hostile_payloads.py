@@ -147,6 +147,31 @@ def test_an_over_long_delivery_id_is_refused(app) -> None:
     assert app.counts() == NOTHING
 
 
+@pytest.mark.parametrize("stamp", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:00:00-05:00"])
+@pytest.mark.parametrize(
+    ("document", "path"),
+    [
+        (activity_event(), "occurred_at"),
+        (activity_event(), "activity.occurred_at"),
+        ({"type": "lead.outcome", "lead": {"email": "a@b.example"},
+          "outcome": {"result": "won"}}, "outcome.closed_at"),
+    ],
+    ids=["event", "activity", "outcome"],
+)  # fmt: skip
+def test_times_beyond_the_calendar_are_refused(app, stamp, document, path) -> None:
+    document = json.loads(json.dumps(document))
+    target = document
+    *parents, name = path.split(".")
+    for part in parents:
+        target = target[part]
+    target[name] = stamp
+    response = app.post(document)
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"] == [
+        {"path": path, "message": "must lie between 1900 and 2200"}
+    ]
+
+
 def test_oversized_free_form_json_is_refused(app) -> None:
     attributes = {f"k{i}": "v" * 100 for i in range(400)}  # about 44 kB, under the body limit
     response = app.post({**activity_event(), "lead": {"email": "a@b.example", **attributes}})
@@ -222,5 +247,28 @@ PROFILE_FIELDS = sorted(LeadIn.model_fields)
 def test_any_value_in_any_profile_field_is_stored_or_refused(shared_app, lead) -> None:
     event = activity_event()
     event["lead"].update(lead)
+    status = _send(shared_app, event)
+    assert 200 <= status < 500, status
+
+
+TIMES = st.datetimes(timezones=st.timezones()).map(lambda t: t.isoformat()) | st.sampled_from(
+    ["0001-01-01T00:00:00+05:00", "9999-12-31T23:00:00-05:00", "2024-02-30T00:00:00Z"]
+)
+OUTCOME = {"type": "lead.outcome", "lead": {"email": "a@b.example"}, "outcome": {"result": "won"}}
+ENVELOPE_PLACES = [
+    ("id",), ("occurred_at",), ("type",), ("activity", "type"), ("activity", "occurred_at"),
+    ("outcome", "result"), ("outcome", "amount"), ("outcome", "currency"),
+    ("outcome", "closed_at"), ("outcome", "reason"),
+]  # fmt: skip
+
+
+@PROPERTY_SETTINGS
+@given(place=st.sampled_from(ENVELOPE_PLACES), value=JSON_VALUES | TIMES)
+def test_any_value_in_any_envelope_field_is_stored_or_refused(shared_app, place, value) -> None:
+    event = json.loads(json.dumps(OUTCOME if place[0] == "outcome" else activity_event()))
+    target = event
+    for part in place[:-1]:
+        target = target[part]
+    target[place[-1]] = value
     status = _send(shared_app, event)
     assert 200 <= status < 500, status
