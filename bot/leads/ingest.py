@@ -124,7 +124,7 @@ def apply_batch(
     batch = Batch(conn, [items[i] for i in fresh], now)
     event_leads = {key: batch.lead_id(items[first[key]][1]) for key in stored}
     event_store.set_event_leads(
-        conn, {stored[key]: lead_id for key, lead_id in event_leads.items() if lead_id}
+        conn, {stored[key]: lead for key, lead in event_leads.items() if lead is not None}
     )
     event_leads.update(event_store.event_lead_ids(conn, first.keys() - stored.keys()))
     event_store.insert_activities(
