@@ -1,23 +1,44 @@
 # leadbot: `make run` starts the bot on its defaults, `make test` runs lint, types and every test.
+# Dependencies come from the hash-pinned locks in requirements/ (docs/dependencies.md).
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_DEV := $(VENV)/.installed-dev
+LOCK_RUN  := requirements/run.lock
+LOCK_DEV  := requirements/dev.lock
+COMPILE   := $(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe \
+             --no-emit-index-url --no-emit-find-links
 
-.PHONY: run test lint bench demo clean
+.PHONY: run test lint bench chaos demo lock audit audit-db clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP_RUN): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+$(STAMP_RUN): $(LOCK_RUN) pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK_RUN)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
 
-$(STAMP_DEV): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+$(STAMP_DEV): $(LOCK_DEV) pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK_DEV)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@ $(STAMP_RUN)
+
+# Re-resolve both locks from pyproject.toml (newest versions its ranges allow); the
+# run lock is held to the versions of the dev lock, so both install the same ones.
+lock: $(STAMP_DEV)
+	$(COMPILE) --upgrade --extra dev --output-file $(LOCK_DEV) pyproject.toml
+	$(COMPILE) --upgrade --constraint $(LOCK_DEV) --output-file $(LOCK_RUN) pyproject.toml
+
+# Known vulnerabilities in the locked set, from a local copy of the OSV database;
+# `make audit-db` downloads that copy (needs internet access, once in a while).
+audit: $(STAMP_DEV)
+	$(BIN)/python scripts/audit_lock.py $(LOCK_DEV)
+
+audit-db: $(STAMP_DEV)
+	$(BIN)/python scripts/audit_lock.py --download
 
 run: $(STAMP_RUN)
 	$(BIN)/leadbot db upgrade
@@ -33,6 +54,10 @@ lint: $(STAMP_DEV)
 
 test: lint
 	$(BIN)/python -m pytest
+
+# Two instances, kill -9 and a failing Slack, on loopback; bounded, prints its figures.
+chaos: $(STAMP_DEV)
+	$(BIN)/python -m pytest tests/chaos -q
 
 bench: $(STAMP_DEV)
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk) \

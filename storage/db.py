@@ -7,11 +7,29 @@ from typing import Any
 import orjson
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 from sqlmodel import create_engine
 
 #: how long a SQLite writer waits for the lock before giving up (ms)
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+#: SQLSTATEs of a transaction PostgreSQL aborted to settle a conflict (serialization
+#: failure, deadlock): the same transaction run again succeeds
+CONFLICT_SQLSTATES = frozenset({"40001", "40P01"})
+
+
+def is_conflict_abort(exc: BaseException) -> bool:
+    """Whether ``exc`` is PostgreSQL aborting a transaction that may simply be run again."""
+    return isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in (
+        CONFLICT_SQLSTATES
+    )
+
+
+def failure_summary(exc: BaseException) -> str:
+    """What failed, without the statement's values or the server's detail (which hold
+    personal data): the exception's type and, from a database, its SQLSTATE."""
+    sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    return f"{type(exc).__name__}" + (f" (SQLSTATE {sqlstate})" if sqlstate else "")
 
 
 def is_sqlite(url: str) -> bool:
@@ -41,7 +59,9 @@ def make_engine(url: str, *, pool: bool = True, **kwargs: Any) -> Engine:
     used from the writer thread that opened them; PostgreSQL gets a pre-pinged
     pool so a restarted server does not surface as errors. JSON columns use
     orjson: the ingest path encodes and decodes several documents per event.
+    Statement parameters never appear in errors: they hold leads' personal data.
     """
+    kwargs.setdefault("hide_parameters", True)
     kwargs.setdefault("json_serializer", _json_dumps)
     kwargs.setdefault("json_deserializer", orjson.loads)
     if is_sqlite(url):

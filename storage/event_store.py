@@ -89,6 +89,17 @@ def insert_events(
     return {(r.source, r.external_id): r.id for r in conn.execute(stmt, list(rows))}
 
 
+def set_event_leads(conn: Connection, lead_ids: Mapping[int, int]) -> None:
+    """Record which lead each stored event touched (``{event id: lead id}``)."""
+    if lead_ids:
+        conn.execute(
+            update(event_table)
+            .where(event_table.c.id == bindparam("event_id"))
+            .values(lead_id=bindparam("new_lead_id")),
+            [{"event_id": e, "new_lead_id": lead} for e, lead in lead_ids.items()],
+        )
+
+
 def event_lead_ids(
     conn: Connection, keys: Iterable[tuple[str, str]]
 ) -> dict[tuple[str, str], int | None]:
@@ -133,11 +144,17 @@ def activities_for(conn: Connection, lead_ids: Iterable[int]) -> dict[int, list[
 
 
 def leads_by_email(conn: Connection, emails: Iterable[str]) -> dict[str, RowMapping]:
-    """Existing leads only (an outcome must not create a lead)."""
-    emails = list(emails)
+    """Existing leads only (an outcome must not create a lead), locked in email order."""
+    emails = sorted(emails)
     if not emails:
         return {}
-    rows = conn.execute(select(lead_table).where(lead_table.c.email.in_(emails))).mappings()
+    stmt = (
+        select(lead_table)
+        .where(lead_table.c.email.in_(emails))
+        .order_by(lead_table.c.email)
+        .with_for_update()
+    )
+    rows = conn.execute(stmt).mappings()
     return {row["email"]: row for row in rows}
 
 

@@ -22,10 +22,10 @@ from sqlalchemy.engine import Engine, make_url
 from bot.config.settings import Settings
 from storage.db import make_engine
 from storage.migrate import upgrade
-from storage.models import SQLModel
+from tests.support.ci import IN_CI
+from tests.support.database import truncate_all
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-from tests.support.ci import IN_CI  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -83,16 +83,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
         return f"sqlite:///{path}"
     url: str = request.getfixturevalue("postgres_database")
-    _truncate_all(url)
+    truncate_all(url)
     return url
-
-
-def _truncate_all(url: str) -> None:
-    engine = make_engine(url, pool=False)
-    tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    engine.dispose()
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import base64
 import gc
 import secrets
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -71,6 +71,14 @@ def serve(
         int | None,
         typer.Option(help="Port to listen on.", show_default="PORT or LEADBOT_PORT, else 3000"),
     ] = None,
+    allow_remote_sandbox: Annotated[
+        bool,
+        typer.Option(
+            "--allow-remote-sandbox",
+            help="In sandbox mode, listen beyond this machine: the page then needs "
+            "LEADBOT_SANDBOX_PASSWORD, and LEADBOT_WEBHOOK_SECRET must be set.",
+        ),
+    ] = False,
 ) -> None:
     """Start the server (webhooks, Slack, health and metrics)."""
     import uvicorn
@@ -78,8 +86,14 @@ def serve(
     from bot.app import create_app
     from bot.runtime.logs import configure_logging
 
-    overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+    overrides: dict[str, Any] = {
+        k: v for k, v in {"host": host, "port": port}.items() if v is not None
+    }
+    if allow_remote_sandbox:
+        overrides["allow_remote_sandbox"] = True
     settings = settings_or_exit(2, **overrides)
+    if exposure := settings.sandbox_exposure():
+        fail(exposure)
     engine = engine_or_exit(settings, upgrade_hint=" (make run does it for you)")
     config = config_or_exit(settings.config_path)
     configure_logging(settings.log_level)
@@ -108,7 +122,9 @@ def _banner(settings: Settings) -> None:
     from storage.db import is_sqlite
 
     base = settings.base_url
-    if settings.sandbox:
+    if settings.remote_sandbox:
+        mode = "sandbox OPEN TO OTHER MACHINES: Slack is simulated in-process (no SLACK_BOT_TOKEN)"
+    elif settings.sandbox:
         mode = "sandbox: Slack is simulated in-process (no SLACK_BOT_TOKEN)"
     elif settings.socket_mode:
         mode = "Slack workspace over Socket Mode"
@@ -141,6 +157,16 @@ def _banner(settings: Settings) -> None:
         )
     for line in lines:
         console.print(line, highlight=False)
+    if settings.remote_sandbox:
+        for line in REMOTE_SANDBOX_WARNING:
+            err.print(f"[bold red]{line}[/bold red]", highlight=False)
+
+
+REMOTE_SANDBOX_WARNING = (
+    "WARNING: the sandbox is open to other machines (--allow-remote-sandbox).",
+    "WARNING: anyone with LEADBOT_SANDBOX_PASSWORD can see every lead and decide them;",
+    "WARNING: it is for trying leadbot out, not for real leads. Use a Slack workspace for those.",
+)
 
 
 def _database_location(settings: Settings) -> str:

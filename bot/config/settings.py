@@ -8,10 +8,19 @@ the YAML rules file that ``LEADBOT_CONFIG`` points at (``bot.config.rules``).
 from __future__ import annotations
 
 import base64
+import ipaddress
+import secrets
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SLACK_API_URL = "https://slack.com/api/"
@@ -20,6 +29,9 @@ SLACK_API_URL = "https://slack.com/api/"
 #: test events without configuring anything. Refused in workspace mode.
 SANDBOX_WEBHOOK_SECRET = "whsec_" + base64.b64encode(b"leadbot-sandbox-webhook-secret!!").decode()
 SANDBOX_SIGNING_SECRET = "leadbot-sandbox-signing-secret"
+SANDBOX_BOT_TOKEN = "xoxb-sandbox"
+#: the shortest sandbox password accepted
+SANDBOX_PASSWORD_MIN = 12
 
 
 class ConfigError(Exception):
@@ -94,6 +106,18 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", validation_alias="LEADBOT_LOG_LEVEL", description="Log level."
     )
+    allow_remote_sandbox: bool = Field(
+        default=False,
+        validation_alias="LEADBOT_ALLOW_REMOTE_SANDBOX",
+        description="Let sandbox mode listen beyond this machine (serve --allow-remote-sandbox).",
+    )
+    sandbox_password: SecretStr | None = Field(
+        default=None,
+        validation_alias="LEADBOT_SANDBOX_PASSWORD",
+        description="Password for the sandbox page; required with --allow-remote-sandbox.",
+    )
+    #: a remote sandbox's signing secret and bot token: random, never the public built-ins
+    _remote_sandbox_secret: str = PrivateAttr(default_factory=lambda: secrets.token_urlsafe(32))
 
     @property
     def sandbox(self) -> bool:
@@ -101,12 +125,18 @@ class Settings(BaseSettings):
         return self.slack_bot_token is None
 
     @property
+    def remote_sandbox(self) -> bool:
+        """Sandbox mode open to other machines: password, random secrets, no built-ins."""
+        return self.sandbox and self.allow_remote_sandbox
+
+    @property
     def socket_mode(self) -> bool:
         return self.slack_app_token is not None
 
     @property
     def base_url(self) -> str:
-        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+        host = f"[{self.host}]" if ":" in self.host else self.host  # an IPv6 address
+        return (self.public_url or f"http://{host}:{self.port}").rstrip("/")
 
     def effective_webhook_secret(self) -> str:
         if self.webhook_secret is not None:
@@ -116,7 +146,28 @@ class Settings(BaseSettings):
     def effective_signing_secret(self) -> str:
         if self.slack_signing_secret is not None:
             return self.slack_signing_secret.get_secret_value()
-        return SANDBOX_SIGNING_SECRET
+        return self._remote_sandbox_secret if self.remote_sandbox else SANDBOX_SIGNING_SECRET
+
+    def sandbox_bot_token(self) -> str:
+        """The token the app and its in-process Slack stand-in share in sandbox mode."""
+        if self.remote_sandbox:
+            return f"{SANDBOX_BOT_TOKEN}-{self._remote_sandbox_secret}"
+        return SANDBOX_BOT_TOKEN
+
+    def sandbox_exposure(self) -> list[str]:
+        """Why this sandbox must not listen where it would, if it must not.
+
+        The sandbox's secrets are public (they are in this file), so a sandbox
+        reachable from other machines would take anyone's leads and decisions
+        and show lead data to anyone. It listens on loopback unless told otherwise.
+        """
+        if not self.sandbox or self.allow_remote_sandbox or _is_loopback(self.host):
+            return []
+        return [
+            f"LEADBOT_HOST: sandbox mode (no SLACK_BOT_TOKEN) would serve lead data on "
+            f"{self.host} to anyone who can reach it; listen on 127.0.0.1, or pass "
+            "--allow-remote-sandbox with LEADBOT_SANDBOX_PASSWORD and LEADBOT_WEBHOOK_SECRET set"
+        ]
 
     @model_validator(mode="after")
     def _consistent(self) -> Settings:
@@ -139,6 +190,8 @@ class Settings(BaseSettings):
                 "LEADBOT_WEBHOOK_SECRET: required outside the sandbox "
                 "(generate one with `leadbot secret`)"
             )
+        if self.remote_sandbox:
+            problems.extend(_remote_sandbox_problems(self))
         if self.webhook_secret is not None:
             problems.extend(_webhook_secret_problems(self.webhook_secret.get_secret_value()))
         if not self.database_url.startswith(("sqlite:", "postgresql")):
@@ -150,6 +203,31 @@ class Settings(BaseSettings):
         if problems:
             raise ValueError("\n".join(problems))
         return self
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:  # a host name other than localhost may resolve anywhere
+        return False
+
+
+def _remote_sandbox_problems(settings: Settings) -> list[str]:
+    problems = []
+    password = settings.sandbox_password
+    if password is None or len(password.get_secret_value()) < SANDBOX_PASSWORD_MIN:
+        problems.append(
+            "LEADBOT_SANDBOX_PASSWORD: a sandbox open to other machines needs a password "
+            f"of at least {SANDBOX_PASSWORD_MIN} characters for its page"
+        )
+    if settings.webhook_secret is None:
+        problems.append(
+            "LEADBOT_WEBHOOK_SECRET: a sandbox open to other machines must not accept the "
+            "public sandbox secret (generate one with `leadbot secret`)"
+        )
+    return problems
 
 
 def _webhook_secret_problems(secret: str) -> list[str]:

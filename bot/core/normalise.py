@@ -94,15 +94,24 @@ def normalise_phone(value: str, country: str | None) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+#: more employees than the largest employer has; larger sizes are not recognised
+MAX_COMPANY_SIZE = 10_000_000
+
+
 def normalise_company_size(value: int | str) -> int | None:
-    """Employees as an integer; a band such as ``51-200`` or ``1000+`` gives its lower bound."""
+    """Employees as an integer; a band such as ``51-200`` or ``1000+`` gives its lower bound.
+
+    More than ``MAX_COMPANY_SIZE`` employees is no company (and would not fit
+    the column), so such a value is not recognised.
+    """
     if isinstance(value, int):
-        return value if value >= 0 else None
-    match = _SIZE_BAND.match(value)
-    if match is None:
+        size: int | None = value
+    elif (match := _SIZE_BAND.match(value)) is not None:
+        digits = re.sub(r"[,. ]", "", match.group(1))
+        size = int(digits) if digits else None
+    else:
         return None
-    digits = re.sub(r"[,. ]", "", match.group(1))
-    return int(digits) if digits else None
+    return size if size is not None and 0 <= size <= MAX_COMPANY_SIZE else None
 
 
 def email_domain(email: str) -> str:

@@ -1,14 +1,18 @@
 """Who gets the next lead: a fair rotation over the members who can take one now.
 
-Smooth weighted round-robin (the scheme nginx balances upstreams with):
-each member holds a *credit*. At every pick, each member who can take the
-lead gains their weight, the one with the most credit gets the lead and
-gives back the sum of the weights that took part. With equal weights that
-serves A, B, C, A…; with weights 1, 2, 1 it serves B twice as often, spread
-out (B, A, C, B…) rather than in bursts, and after any number of leads every
-member's count is within one lead of their share (for teams of up to six,
-whatever the weights; eight members of very unequal weights can be off by a
-little more: 1.07 leads in the worst case found).
+Each member holds a *credit*, as in smooth weighted round-robin (the scheme
+nginx balances upstreams with): at every pick, each member who can take the
+lead gains their weight, and the one who gets it gives back the sum of the
+weights that took part. A member's credit is how far they are behind their
+share, in units of 1/total leads. The lead goes to the member whose share
+comes due soonest: among those behind (positive credit), the one with the
+largest ``(credit - total) / weight`` — earliest-deadline-first, the rule of
+Tijdeman's solution to the "chairman assignment problem". Plain smooth
+round-robin (most credit wins) drifts past one lead for some weightings
+(1, 1, 1, 14, 14); this rule keeps every member's count within one lead of
+their share after any number of leads, whatever the team and its weights.
+With equal weights it serves A, B, C, A…; with weights 1, 2, 1 it serves B
+twice as often, spread out rather than in bursts.
 
 A member who cannot take leads for a while (away, at a cap, outside working
 hours) takes no part in the picks meanwhile, so they gain nothing: on their
@@ -25,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from bot.config.digests import WEEKDAYS
@@ -53,8 +58,9 @@ def pick(seats: Sequence[Seat], candidates: frozenset[str]) -> Pick | None:
         return None
     total = sum(seat.weight for seat in taking_part)
     credits = {seat.user_id: seat.credit + seat.weight for seat in taking_part}
+    behind = [seat for seat in taking_part if credits[seat.user_id] > 0] or taking_part
     # max() keeps the first of equals: ties go to the member listed first
-    chosen = max(taking_part, key=lambda seat: credits[seat.user_id])
+    chosen = max(behind, key=lambda seat: Fraction(credits[seat.user_id] - total, seat.weight))
     credits[chosen.user_id] -= total
     return Pick(chosen.user_id, credits)
 

@@ -165,9 +165,11 @@ async def send_latest(
             )
 
     if await asyncio.to_thread(taken):
+        log.info("digest already sent", extra={"channel": schedule.channel, "period": period.key})
         return None
     message = await compose(work, config, schedule, period, client, now)
     if not await asyncio.to_thread(claim, message):
+        log.info("digest already sent", extra={"channel": schedule.channel, "period": period.key})
         return None
     log.info("digest queued", extra={"channel": schedule.channel, "period": period.key})
     return period

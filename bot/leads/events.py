@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
+import orjson
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -35,8 +37,14 @@ from bot.core.normalise import (
     normalise_email,
     normalise_phone,
 )
+from bot.leads.event_errors import describe
+from bot.leads.json_limits import json_problems
 
 MAX_BATCH = 1000
+#: longest delivery id (``webhook-id``) taken: it names the events that carry no id of their own
+MAX_DELIVERY_ID = 200
+#: the most JSON one event may carry in free-form fields (custom fields, properties)
+MAX_FREE_FORM_BYTES = 32 * 1024
 #: how far in the future an ``occurred_at`` may lie (clock skew), not further
 FUTURE_TOLERANCE = timedelta(hours=1)
 
@@ -46,6 +54,21 @@ ActivityType = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.:-]{0,6
 AttributeKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
 
 
+#: the times an event may carry: beyond them, converting to UTC overflows (year 1, 9999)
+EARLIEST, LATEST = datetime(1900, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC)
+
+
+def _storable(value: datetime) -> datetime:
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError:
+        utc = None
+    if utc is None or not EARLIEST <= utc < LATEST:
+        raise ValueError(f"must lie between {EARLIEST.year} and {LATEST.year}")
+    return utc
+
+
+Timestamp = Annotated[AwareDatetime, AfterValidator(_storable)]
 _attribute_key = TypeAdapter(AttributeKey)
 
 
@@ -90,7 +113,7 @@ class LeadIn(BaseModel):
 
 class ActivityIn(_Strict):
     type: ActivityType
-    occurred_at: AwareDatetime | None = None
+    occurred_at: Timestamp | None = None
     properties: dict[AttributeKey, Any] = Field(default_factory=dict)
 
 
@@ -98,7 +121,7 @@ class OutcomeIn(_Strict):
     result: Literal["won", "lost"]
     amount: float | None = Field(default=None, ge=0, le=1e12)
     currency: Annotated[str, StringConstraints(min_length=3, max_length=3)] | None = None
-    closed_at: AwareDatetime | None = None
+    closed_at: Timestamp | None = None
     reason: Text | None = None
 
     @field_validator("currency")
@@ -111,7 +134,7 @@ class OutcomeIn(_Strict):
 
 class _Envelope(_Strict):
     id: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
-    occurred_at: AwareDatetime | None = None
+    occurred_at: Timestamp | None = None
     lead: LeadIn
 
 
@@ -174,20 +197,18 @@ class InvalidPayload(Exception):
         self.errors = errors
 
 
-def parse_events(
-    document: Any, *, delivery_id: str, now: datetime, may_hold_nul: bool = True
-) -> list[InboundEvent]:
+def parse_events(document: Any, *, delivery_id: str, now: datetime) -> list[InboundEvent]:
     """Validate a decoded JSON body into normalised events, or raise ``InvalidPayload``.
 
     An event without its own ``id`` takes the delivery's id (with its position
-    in a batch), so a retried delivery is recognised as a duplicate. NUL
-    characters are refused (PostgreSQL cannot store them); a caller that knows
-    the JSON text holds no ``\\u0000`` escape passes ``may_hold_nul=False`` to
-    skip that walk.
+    in a batch), so a retried delivery is recognised as a duplicate. Values
+    the database cannot keep (``bot.leads.json_limits``) are refused first,
+    so whatever passes here can be stored.
     """
-    nul_paths = list(_paths_with_nul(document, "")) if may_hold_nul else []
-    if nul_paths:
-        raise InvalidPayload([(p or "body", "NUL characters are not allowed") for p in nul_paths])
+    if len(delivery_id) > MAX_DELIVERY_ID:
+        raise InvalidPayload([("webhook-id", f"must be at most {MAX_DELIVERY_ID} characters")])
+    if problems := json_problems(document):
+        raise InvalidPayload(problems)
     batch = isinstance(document, dict) and "events" in document
     try:
         events = (
@@ -196,7 +217,7 @@ def parse_events(
             else [_single.validate_python(document)]
         )
     except ValidationError as exc:
-        raise InvalidPayload(_error_pairs(exc)) from None
+        raise InvalidPayload(describe(exc)) from None
     future_errors = [
         (f"{_prefix(batch, i)}occurred_at", "lies in the future")
         for i, event in enumerate(events)
@@ -204,6 +225,16 @@ def parse_events(
     ]
     if future_errors:
         raise InvalidPayload(future_errors)
+    if size_errors := [
+        (
+            f"{_prefix(batch, i)}{place}",
+            f"holds {size} bytes of JSON; at most {MAX_FREE_FORM_BYTES}",
+        )
+        for i, event in enumerate(events)
+        for place, value in _free_form(event)
+        if (size := len(orjson.dumps(value))) > MAX_FREE_FORM_BYTES
+    ]:
+        raise InvalidPayload(size_errors)
     return [
         InboundEvent(
             external_id=event.id or (f"{delivery_id}#{i}" if batch else delivery_id),
@@ -271,37 +302,14 @@ def _profile(lead: LeadIn) -> Profile:
     return Profile(email=lead.email, fields=fields, attributes=attributes, warnings=warnings)
 
 
+def _free_form(event: ProfileEvent | ActivityEvent | OutcomeEvent) -> list[tuple[str, Any]]:
+    """The sender's own JSON in ``event``: custom profile fields and activity properties."""
+    attributes = {**(event.lead.attributes or {}), **(event.lead.model_extra or {})}
+    places: list[tuple[str, Any]] = [("lead.attributes", attributes)]
+    if isinstance(event, ActivityEvent):
+        places.append(("activity.properties", event.activity.properties))
+    return places
+
+
 def _prefix(batch: bool, index: int) -> str:
     return f"events[{index}]." if batch else ""
-
-
-def _error_pairs(exc: ValidationError) -> list[tuple[str, str]]:
-    pairs = []
-    for error in exc.errors(include_url=False):
-        loc = [part for part in error["loc"] if part not in _DISCRIMINATOR_TAGS]
-        path = ""
-        for part in loc:
-            path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-        message = str(error["msg"]).removeprefix("Value error, ")
-        if error["type"] == "extra_forbidden":
-            message = "unknown field"
-        pairs.append((path or "body", message))
-    return pairs
-
-
-_DISCRIMINATOR_TAGS = {"lead.profile", "lead.activity", "lead.outcome"}
-
-
-def _paths_with_nul(value: Any, path: str) -> Any:
-    if isinstance(value, str):
-        if "\x00" in value:
-            yield path
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            key_path = f"{path}.{key}" if path else str(key)
-            if "\x00" in str(key):
-                yield key_path
-            yield from _paths_with_nul(item, key_path)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _paths_with_nul(item, f"{path}[{index}]")

@@ -17,17 +17,22 @@ import asyncio
 import contextlib
 import logging
 import queue
+import random
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
+
+from sqlalchemy.exc import DBAPIError
 
 from bot.core.lifecycle import Actor, ActorKind, IllegalTransition, NotAllowed, plan_transition
 from bot.leads.events import InboundEvent, OutcomeIn
 from bot.leads.qualify import Qualifier, change_stage, rescored
 from bot.leads.unit_of_work import UnitOfWork, Work
 from storage import event_store
+from storage.db import failure_summary, is_conflict_abort
 from storage.event_store import PROFILE_COLUMNS, SCORE_COLUMNS
 from storage.rows import LeadRow
 from storage.transitions import StaleLead
@@ -80,9 +85,10 @@ class Batch:
         self, work: Work, items: Sequence[tuple[str, InboundEvent]], now: datetime
     ) -> None:
         self.work, self.conn, self.now = work, work.conn, now
-        creators = [e.profile.email for _, e in items if e.outcome is None]
+        # sorted: every instance locks lead rows in one global order, so none deadlock
+        creators = sorted({e.profile.email for _, e in items if e.outcome is None})
         self.leads: dict[str, Mapping[Any, Any]] = dict(
-            event_store.upsert_leads(self.conn, list(dict.fromkeys(creators)), now)
+            event_store.upsert_leads(self.conn, creators, now)
         )
         outcome_only = {e.profile.email for _, e in items if e.outcome is not None} - set(
             self.leads
@@ -102,21 +108,26 @@ def apply_batch(
 ) -> list[IngestResult]:
     """Apply ``(source, event)`` pairs inside the caller's transaction, in order.
 
-    The first copy of an event id in the batch is the one stored; later copies,
-    and ids stored by earlier deliveries, are answered as duplicates. Leads the
-    batch changed are re-scored once, after all their new activities, and moved
-    to the stage their score implies. Outcomes then move SQLs to won or lost.
+    The event ids are claimed first: the first copy of an id in the batch is
+    the one stored, and a later copy, or an id stored by an earlier delivery,
+    is a duplicate that creates nothing, not even its lead. Leads the batch
+    changed are re-scored once, after all their new activities, and moved to
+    the stage their score implies. Outcomes then move SQLs to won or lost.
     """
     conn = work.conn
-    batch = Batch(work, items, now)
     first: dict[tuple[str, str], int] = {}
     for index, (source, event) in enumerate(items):
         first.setdefault((source, event.external_id), index)
     stored = event_store.insert_events(
-        conn, [_event_row(items[i], batch.lead_id(items[i][1]), now) for i in first.values()]
+        conn, [_event_row(items[first[key]], now) for key in sorted(first)]
     )
     fresh = [index for key, index in first.items() if key in stored]
-    earlier = event_store.event_lead_ids(conn, [key for key in first if key not in stored])
+    batch = Batch(work, [items[i] for i in fresh], now)
+    event_leads = {key: batch.lead_id(items[first[key]][1]) for key in stored}
+    event_store.set_event_leads(
+        conn, {stored[key]: lead for key, lead in event_leads.items() if lead is not None}
+    )
+    event_leads.update(event_store.event_lead_ids(conn, first.keys() - stored.keys()))
     event_store.insert_activities(
         conn, [row for i in fresh if (row := _activity_row(items[i], batch, stored)) is not None]
     )
@@ -139,7 +150,7 @@ def apply_batch(
             )
             results.append(result)
         else:
-            lead_id = earlier.get((source, event.external_id), batch.lead_id(event))
+            lead_id = event_leads.get((source, event.external_id))
             results.append(IngestResult(event.external_id, lead_id, duplicate=True))
     return results
 
@@ -211,9 +222,7 @@ def _deal_columns(outcome: OutcomeIn) -> dict[str, Any]:
     return columns
 
 
-def _event_row(
-    item: tuple[str, InboundEvent], lead_id: int | None, now: datetime
-) -> dict[str, Any]:
+def _event_row(item: tuple[str, InboundEvent], now: datetime) -> dict[str, Any]:
     source, event = item
     return {
         "source": source,
@@ -222,7 +231,7 @@ def _event_row(
         "received_at": now,
         "payload": event.raw,
         "status": "accepted",
-        "lead_id": lead_id,
+        "lead_id": None,
     }
 
 
@@ -251,6 +260,10 @@ class _Submission:
 
 
 _STOP = object()
+#: how often a transaction aborted by a conflict with another instance is tried in all
+CONFLICT_ATTEMPTS = 5
+#: upper bound of the random pause before the n-th retry, times n (seconds)
+CONFLICT_BACKOFF = 0.02
 
 
 class WriterStopped(RuntimeError):
@@ -319,14 +332,20 @@ class EventWriter:
     def _write(self, batch: list[_Submission]) -> None:
         items = [(submission.source, event) for submission in batch for event in submission.events]
         try:
-            with self._work.begin() as work:
-                results = apply_batch(work, items, self._clock(), self._qualifier)
+            results = self._apply(items)
         except Exception as exc:
             if len(batch) > 1:
                 for submission in batch:  # isolate the culprit; the others still commit
                     self._write([submission])
                 return
-            log.exception("event batch failed", extra={"source": batch[0].source})
+            # ids only: the exception's text may quote the rows, names and emails included
+            event_ids = [e.external_id for e in batch[0].events][:20]
+            log.error(
+                "event batch failed: %s",
+                failure_summary(exc),
+                extra={"source": batch[0].source, "event_ids": event_ids},
+            )
+            log.debug("event batch failure", exc_info=exc)
             _resolve(batch[0], error=exc)
             return
         offset = 0
@@ -334,6 +353,21 @@ class EventWriter:
             submission.results = results[offset : offset + len(submission.events)]
             offset += len(submission.events)
             _resolve(submission, error=None)
+
+    def _apply(self, items: list[tuple[str, InboundEvent]]) -> list[IngestResult]:
+        """One transaction for ``items``, run again when PostgreSQL aborts it for a conflict
+        with another instance (a deadlock or serialization failure), a few times at most."""
+        attempt = 1
+        while True:
+            try:
+                with self._work.begin() as work:
+                    return apply_batch(work, items, self._clock(), self._qualifier)
+            except DBAPIError as exc:
+                if attempt == CONFLICT_ATTEMPTS or not is_conflict_abort(exc):
+                    raise
+                log.warning("event batch retried after %s", failure_summary(exc))
+                time.sleep(random.uniform(0, CONFLICT_BACKOFF * attempt))
+                attempt += 1
 
 
 def _resolve(submission: _Submission, *, error: BaseException | None) -> None:

@@ -58,6 +58,8 @@ REJECT_CALLBACK = "lead_reject_modal"
 REASON_BLOCK, REASON_ACTION = "reject_reason", "reason"
 NOTE_BLOCK, NOTE_ACTION = "reject_note", "note"
 NOTE_MAX = 2000
+#: a lead id has at most this many digits (it must fit a signed 64-bit integer)
+LEAD_ID_MAX_DIGITS = 18
 
 #: Why sales may turn a lead down; the lifecycle decides which stage each leads to.
 REJECT_REASONS: dict[str, str] = {
@@ -297,6 +299,18 @@ def reject_modal(
         ],
     )
     return view.to_dict()
+
+
+def parse_lead_id(value: object) -> int | None:
+    """The lead id a button value or modal metadata carries, or ``None`` if it is not one.
+
+    Only what ``sales_handoff`` writes is accepted: ASCII digits, short enough for
+    the database. ``str.isdigit`` would also take ``٣`` or ``²``.
+    """
+    text = str(value)
+    if not 0 < len(text) <= LEAD_ID_MAX_DIGITS or not text.isascii() or not text.isdigit():
+        return None
+    return int(text)
 
 
 def parse_reject_submission(view: Mapping[str, Any]) -> RejectSubmission:

@@ -15,7 +15,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config.settings import SLACK_API_URL, Settings
 
-SANDBOX_TOKEN = "xoxb-sandbox"
 SANDBOX_API_PATH = "/sandbox/api/"
 #: seconds before a Web API call is abandoned (and counted as a possibly-delivered failure)
 REQUEST_TIMEOUT = 10
@@ -24,7 +23,7 @@ REQUEST_TIMEOUT = 10
 def web_client(settings: Settings, *, with_token: bool = True) -> AsyncWebClient:
     token: str | None
     if settings.sandbox and settings.slack_api_url == SLACK_API_URL:
-        token, base_url = SANDBOX_TOKEN, settings.base_url + SANDBOX_API_PATH
+        token, base_url = settings.sandbox_bot_token(), settings.base_url + SANDBOX_API_PATH
     else:
         token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
         base_url = settings.slack_api_url

@@ -23,6 +23,10 @@ from storage.outbox import enqueue_slack
 from storage.rows import LeadRow
 
 GONE_TEXT = "That lead no longer exists."
+NOT_A_LEAD_TEXT = (
+    "That button does not name a lead leadbot knows, so nothing was changed. "
+    "Use the buttons on a lead card."
+)
 REFUSAL_TEXT = (
     "Only the people set up as deciders may accept or reject leads. "
     "Ask a leadbot admin to add you (slack.deciders in the rules file)."
@@ -74,10 +78,10 @@ def card_to_decide(
     return None
 
 
-def refuse(uow: UnitOfWork, clicker: Clicker) -> None:
-    """Tell someone who is not a decider that they may not decide."""
+def refuse(uow: UnitOfWork, clicker: Clicker, *, text: str = REFUSAL_TEXT) -> None:
+    """Tell ``clicker`` why nothing happened: by default, that they may not decide."""
     with uow.begin() as work:
-        tell(work.conn, clicker, text_message(REFUSAL_TEXT))
+        tell(work.conn, clicker, text_message(text))
 
 
 def tell_too_late(conn: Connection, clicker: Clicker, lead: LeadRow | None, now: datetime) -> None:

@@ -29,14 +29,21 @@ _ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 _LOOKALIKES = {"*": "\u2217", "_": "\u02cd", "~": "\u223c", "`": "\u02cb"}
 _MARKER_AT_EDGE = re.compile(r"(?<![^\W_])[*_~`]|[*_~`](?![^\W_])")
 _QUOTE_AT_LINE_START = re.compile(r"^&gt;", re.MULTILINE)
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+#: control characters, line separators, and the invisible characters that reorder or hide
+#: text: bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069)
+#: and zero-width characters and marks (U+200B-U+200F, U+2060, U+FEFF), with which
+#: "\u202egnp.exe" would display as "exe.png"
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200b-\u200f\u2060\ufeff]"
+)
 _ENTITY_TAIL = re.compile(r"&[a-z]{0,3}$")
 _USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
 _GROUP_ID = re.compile(r"S[A-Z0-9]{2,}")
 
 
 def clean(text: object) -> str:
-    """Drop control characters that Slack would render as boxes or that break layouts."""
+    """Drop control characters that Slack would render as boxes or that break layouts,
+    and invisible ones that would make a name read as something else."""
     return _CONTROL.sub("", str(text).replace("\t", " ").replace("\r\n", "\n"))
 
 

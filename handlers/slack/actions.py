@@ -20,12 +20,24 @@ from bot.core.lifecycle import Actor, ActorKind
 from bot.core.qualification import Answer
 from bot.leads.decisions import Decision
 from bot.routing.router import Router
-from bot.slack.blocks import ACCEPT_ACTION, PASS_ACTION, REJECT_ACTION, LeadCard, reject_modal
+from bot.slack.blocks import (
+    ACCEPT_ACTION,
+    PASS_ACTION,
+    REJECT_ACTION,
+    LeadCard,
+    parse_lead_id,
+    reject_modal,
+)
 from bot.slack.component import SlackRuntime
-from bot.slack.decisions import Clicker, card_to_decide, decide_from_slack, refuse
+from bot.slack.decisions import (
+    NOT_A_LEAD_TEXT,
+    Clicker,
+    card_to_decide,
+    decide_from_slack,
+    refuse,
+)
 from bot.slack.offers import pass_from_slack
 from bot.slack.qualification import questions_modal
-from handlers.slack.payloads import lead_id_of
 from storage.enums import Stage
 
 log = logging.getLogger(__name__)
@@ -36,9 +48,11 @@ def register(rt: SlackRuntime) -> None:
     async def accept(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         clicker, lead_id = _click(body)
-        if lead_id is None or not await may_decide(rt, clicker):
+        if lead_id is None:
+            await not_a_lead(rt, clicker)
+        elif not await may_decide(rt, clicker):
             return
-        if rt.services.config.qualification.questions:
+        elif rt.services.config.qualification.questions:
             await _ask_questions(rt, client, clicker, lead_id, _message_ts(body))
         else:
             await accept_lead(rt, clicker, lead_id)
@@ -47,7 +61,10 @@ def register(rt: SlackRuntime) -> None:
     async def reject(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         clicker, lead_id = _click(body)
-        if lead_id is None or not await may_decide(rt, clicker):
+        if lead_id is None:
+            await not_a_lead(rt, clicker)
+            return
+        if not await may_decide(rt, clicker):
             return
         ts = _message_ts(body)
         # the reason, asked next, says recycled or disqualified; who may decide is the same
@@ -70,6 +87,11 @@ def register(rt: SlackRuntime) -> None:
             await rt.run_db(pass_from_slack, work, router, clicker, lead_id, clock())
 
 
+async def not_a_lead(rt: SlackRuntime, clicker: Clicker) -> None:
+    """Answer a button or modal that names no lead (forged or garbled) politely and privately."""
+    await rt.run_db(refuse, rt.services.work, clicker, text=NOT_A_LEAD_TEXT)
+
+
 async def may_decide(rt: SlackRuntime, clicker: Clicker) -> bool:
     """Whether ``clicker`` may decide (a decider or an admin); if not, they are told privately."""
     if rt.is_admin(clicker.user_id) or await rt.deciders.allows(clicker.user_id):
@@ -83,8 +105,11 @@ async def modal_decider(
 ) -> tuple[Clicker, int] | None:
     """Who submitted a decision's modal, on which lead; None (after telling them) if not allowed."""
     clicker = Clicker(body["user"]["id"], channel, body["trigger_id"])
-    lead_id = lead_id_of(lead)
-    if lead_id is None or not await may_decide(rt, clicker):
+    lead_id = parse_lead_id(lead)
+    if lead_id is None:
+        await not_a_lead(rt, clicker)
+        return None
+    if not await may_decide(rt, clicker):
         return None
     return clicker, lead_id
 
@@ -156,7 +181,7 @@ def _click(body: dict[str, Any]) -> tuple[Clicker, int | None]:
         "channel_id"
     )
     clicker = Clicker(body["user"]["id"], channel, body["trigger_id"])
-    return clicker, lead_id_of(body["actions"][0].get("value"))
+    return clicker, parse_lead_id(body["actions"][0].get("value", ""))
 
 
 def _message_ts(body: dict[str, Any]) -> str | None:

@@ -8,7 +8,13 @@ from slack_bolt.async_app import AsyncAck
 
 from bot.core.lifecycle import Actor, ActorKind
 from bot.leads.decisions import Decision, reject_target
-from bot.slack.blocks import REASON_BLOCK, REJECT_CALLBACK, parse_reject_submission
+from bot.slack.blocks import (
+    NOTE_BLOCK,
+    NOTE_MAX,
+    REASON_BLOCK,
+    REJECT_CALLBACK,
+    parse_reject_submission,
+)
 from bot.slack.component import SlackRuntime
 from bot.slack.decisions import decide_from_slack
 from handlers.slack.actions import modal_decider
@@ -21,6 +27,12 @@ def register(rt: SlackRuntime) -> None:
             submission = parse_reject_submission(body["view"])
         except (ValueError, KeyError):
             await ack(response_action="errors", errors={REASON_BLOCK: "Choose a reason"})
+            return
+        if submission.note is not None and len(submission.note) > NOTE_MAX:
+            too_long = (
+                f"Keep the note to {NOTE_MAX:,} characters (this one has {len(submission.note):,})"
+            )
+            await ack(response_action="errors", errors={NOTE_BLOCK: too_long})
             return
         await ack()
         decider = await modal_decider(rt, body, submission.channel, submission.lead_id)

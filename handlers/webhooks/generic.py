@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse, Response
 
 from bot.leads.events import InvalidPayload, parse_events
 from bot.leads.ingest import IngestResult, WriterStopped
+from bot.leads.json_limits import TOO_DEEP
 from bot.runtime.services import Services
 from handlers.http_errors import Refused, refusal
 
@@ -78,21 +79,22 @@ async def _handle(request: Request, services: Services, source: str) -> Response
         document = json.loads(body)
     except ValueError as exc:
         return refusal(400, "malformed_json", f"the body is not valid JSON: {exc}")
+    except RecursionError:  # thousands of nested brackets: valid JSON, refused like any depth
+        return refusal(
+            422, "invalid_event", "the event does not match the schema", [("body", TOO_DEEP)]
+        )
     now = datetime.now(UTC)
     try:
-        events = parse_events(
-            document,
-            delivery_id=request.headers["webhook-id"],
-            now=now,
-            may_hold_nul=b"\\u0000" in body,
-        )
+        events = parse_events(document, delivery_id=request.headers["webhook-id"], now=now)
     except InvalidPayload as exc:
-        return refusal(422, "invalid_event", "the event does not match the schema", exc.errors)
+        return _invalid(exc.errors)
     services.metrics.events_received.labels(source).inc(len(events))
     try:
         results = await services.writer.submit(source, events)
     except WriterStopped:
         return refusal(503, "shutting_down", "the server is shutting down; retry shortly")
+    except Exception:  # the writer logged it, by event id; nothing was stored
+        return refusal(500, "storage_failed", "the events could not be stored; retry later")
     accepted = sum(not r.duplicate for r in results)
     services.metrics.events_accepted.labels(source).inc(accepted)
     services.metrics.events_duplicate.labels(source).inc(len(results) - accepted)
@@ -112,6 +114,10 @@ async def _handle(request: Request, services: Services, source: str) -> Response
     if only.refused is not None:
         return Refused(payloads[0], status=only.refused.status, code=only.refused.code)
     return JSONResponse(payloads[0], status_code=200 if only.duplicate else 202)
+
+
+def _invalid(errors: list[tuple[str, str]]) -> Refused:
+    return refusal(422, "invalid_event", "the event does not match the schema", errors)
 
 
 def _result_body(result: IngestResult) -> dict[str, object]:

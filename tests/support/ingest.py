@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
+from standardwebhooks import Webhook
 
 from bot.app import Features, create_app
 from bot.config.settings import Settings
@@ -34,6 +36,15 @@ class LiveApp:
     ) -> httpx.Response:
         headers, body = signed_request(secret, document, msg_id=msg_id)
         return self.client.post(f"{self.url}/webhooks/generic", content=body, headers=headers)
+
+    def post_json_text(self, text: str, *, msg_id: str | None = None) -> httpx.Response:
+        """Sign and send JSON text as written (escapes such as ``\\ud800`` included)."""
+        headers, _ = signed_request(SECRET, None, msg_id=msg_id)
+        at = datetime.fromtimestamp(int(headers["webhook-timestamp"]), UTC)
+        headers["webhook-signature"] = Webhook(SECRET).sign(headers["webhook-id"], at, text)
+        return self.client.post(
+            f"{self.url}/webhooks/generic", content=text.encode(), headers=headers
+        )
 
     def counts(self) -> dict[str, int]:
         with self.engine.connect() as conn:

@@ -30,6 +30,7 @@ from bot.runtime.serving import ThreadedServer
 from bot.sandbox import Workspace
 from storage.db import make_engine
 from tests.support.servers import free_port
+from tests.support.webhooks import wait_until
 
 CARD = [
     {"type": "section", "text": {"type": "mrkdwn", "text": "*Jane Doe* wants a demo"}},
@@ -187,6 +188,8 @@ def test_a_click_reaches_the_app_signed_and_its_modal_settles(live: Live) -> Non
     clicked = live.act("click", user="U0ALICE", channel="C0SALES", ts=card.ts, action_id="accept")
 
     assert clicked.json()["ok"] is True and clicked.json()["status"] == 200
+    # Bolt answers as soon as the listener acknowledges; the rest of it runs after
+    wait_until(lambda: live.workspace.views.open_views("U0ALICE"), timeout=10)
     (seen,) = live.bolt[0].seen
     assert seen["user"]["id"] == "U0ALICE" and seen["actions"][0]["action_id"] == "accept"
     assert live.workspace.message("C0SALES", card.ts).text == "accepted"
@@ -199,6 +202,7 @@ def test_a_click_reaches_the_app_signed_and_its_modal_settles(live: Live) -> Non
     accepted = live.act("submit", user="U0ALICE", view_id=view.id, values={"text": "good fit"})
     assert accepted.json() == {**accepted.json(), "ok": True, "errors": {}}
     assert live.workspace.views.open_views("U0ALICE") == []
+    wait_until(lambda: len(live.bolt[0].seen) == 2, timeout=10)
     assert live.bolt[0].seen[-1]["state"]["values"]["note"]["text"]["value"] == "good fit"
 
 

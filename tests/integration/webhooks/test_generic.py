@@ -58,6 +58,27 @@ def test_same_delivery_twice_stores_one_event(app) -> None:
     assert app.counts() == {"event": 1, "lead": 1, "activity": 1}
 
 
+def test_a_redelivered_id_with_another_email_stores_nothing_new(app) -> None:
+    first = app.post({**activity_event("a@example.com"), "id": "form-7"})
+    again = app.post({**activity_event("someone-else@example.com"), "id": "form-7"})
+    assert again.status_code == 200
+    assert again.json() == {"id": "form-7", "lead_id": first.json()["lead_id"], "duplicate": True}
+    assert app.counts() == {"event": 1, "lead": 1, "activity": 1}
+
+
+def test_an_id_repeated_within_a_batch_stores_it_once(app) -> None:
+    batch = {
+        "events": [
+            {**activity_event(f"{name}@example.com"), "id": "form-8"}
+            for name in ("first", "second", "third")
+        ]
+    }
+    response = app.post(batch)
+    assert response.status_code == 202
+    assert [r["duplicate"] for r in response.json()["results"]] == [False, True, True]
+    assert app.counts() == {"event": 1, "lead": 1, "activity": 1}
+
+
 def test_event_id_in_body_wins_over_delivery_id(app) -> None:
     document = {**activity_event(), "id": "form-42"}
     assert app.post(document, msg_id="msg_a").status_code == 202
@@ -292,3 +313,38 @@ def test_logs_carry_ids_but_no_personal_data(app, caplog) -> None:
     assert "events stored" in logged
     for secret in ("zelda", "Zelda", "Quaxley", "9876543"):
         assert secret not in logged
+
+
+@pytest.mark.parametrize(
+    ("document", "expected"),
+    [
+        ({"lead": {"email": "a@example.com"}}, {"type": "is required: say which event this is"}),
+        ({"type": "lead.signup", "lead": {}}, {"type": "must be one of lead.profile"}),
+        ({"type": "lead.profile", "lead": "a@example.com"}, {"lead": "must be a JSON object"}),
+        (
+            {"events": [{"type": "lead.activity", "lead": {"email": "a@example.com"},
+                         "activity": {"type": "page_view", "properties": [1]}}]},
+            {"events[0].activity.properties": "must be a JSON object"},
+        ),
+        (
+            {"type": "lead.profile", "lead": {"email": "a@example.com", "company_size": [5]}},
+            {"lead.company_size": "must be a number of employees or a band"},
+        ),
+        (
+            {"type": "lead.profile", "occurred_at": "2024-05-01T09:30:00",
+             "lead": {"email": "a@example.com"}},
+            {"occurred_at": "needs a time zone"},
+        ),
+        ({"events": []}, {"events": "must hold at least 1 item"}),
+    ],
+    ids=["no-type", "unknown-type", "lead-not-object", "properties-list", "size", "naive", "empty"],
+)  # fmt: skip
+def test_refusals_say_what_to_fix_in_words(app, document, expected) -> None:
+    response = app.post(document)
+    assert response.status_code == 422
+    errors = {e["path"]: e["message"] for e in response.json()["errors"]}
+    assert set(errors) == set(expected)
+    for path, start in expected.items():
+        assert errors[path].startswith(start), errors[path]
+    for jargon in ("discriminator", "Input should", "dictionary", "constrained-str", "instance of"):
+        assert jargon not in response.text

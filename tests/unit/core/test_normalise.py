@@ -47,7 +47,17 @@ def test_phone_to_e164(raw: str, country: str | None, e164: str | None) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "size"),
-    [(250, 250), ("51-200", 51), ("1,000+", 1000), ("10 000", 10000), ("many", None), (-3, None)],
+    [
+        (250, 250),
+        ("51-200", 51),
+        ("1,000+", 1000),
+        ("10 000", 10000),
+        ("many", None),
+        (-3, None),
+        (10_000_000, 10_000_000),
+        (2**31, None),
+        ("99999999999-", None),
+    ],
 )
 def test_company_size(raw: int | str, size: int | None) -> None:
     assert normalise_company_size(raw) == size

@@ -24,9 +24,9 @@ def run(weights: dict[str, int], leads: int, available: set[str] | None = None) 
     return order
 
 
-@given(st.lists(st.integers(1, 20), min_size=1, max_size=6), st.integers(1, 300))
+@given(st.lists(st.integers(1, 20), min_size=1, max_size=12), st.integers(1, 400))
 def test_every_count_is_less_than_one_lead_from_its_share(weights: list[int], leads: int) -> None:
-    """Teams of up to six: with eight very unequal weights it can be a little over one."""
+    """Whatever the team and its weights (earliest deadline first keeps within one)."""
     named = {f"U{i}": w for i, w in enumerate(weights)}
     counts = Counter(run(named, leads))
     for user, weight in named.items():
