@@ -25,6 +25,7 @@ from sqlalchemy import update
 from sqlalchemy.engine import Connection
 
 from storage.models import Activity, Event, Lead, Outbox, OutboxStatus, Transition
+from storage.score_states import forget_states
 
 _lead = Lead.__table__  # type: ignore[attr-defined]
 _event = Event.__table__  # type: ignore[attr-defined]
@@ -128,6 +129,7 @@ def _erase(conn: Connection, lead: Mapping[str, Any], *, now: datetime) -> Erasu
     activities = conn.execute(
         update(_activity).where(_activity.c.lead_id == lead_id).values(properties={})
     ).rowcount
+    forget_states(conn, [lead_id])  # filters on the erased properties score differently now
     notes = conn.execute(
         update(_transition)
         .where(_transition.c.lead_id == lead_id, _transition.c.note.is_not(None))

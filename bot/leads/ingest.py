@@ -27,6 +27,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from bot.core.lifecycle import Actor, ActorKind, IllegalTransition, NotAllowed, plan_transition
 from bot.leads.events import InboundEvent, OutcomeIn
+from bot.leads.kept_scores import score_touched
 from bot.leads.qualify import Qualifier
 from bot.leads.stage_change import change_stage
 from storage import event_store
@@ -117,11 +118,11 @@ def apply_batch(
     )
     fresh = [index for key, index in first.items() if key in stored]
     earlier = event_store.event_lead_ids(conn, [key for key in first if key not in stored])
-    event_store.insert_activities(
-        conn, [row for i in fresh if (row := _activity_row(items[i], batch, stored)) is not None]
-    )
+    activities = [row for i in fresh if (row := _activity_row(items[i], batch, stored)) is not None]
+    event_store.insert_activities(conn, activities)
     fresh_events = [items[i][1] for i in fresh]
-    _update_leads(batch, [e for e in fresh_events if e.profile.email in batch.leads], qualifier)
+    touched = [e for e in fresh_events if e.profile.email in batch.leads]
+    _update_leads(batch, touched, activities, qualifier)
     refusals = {
         i: refusal
         for i in fresh
@@ -144,8 +145,17 @@ def apply_batch(
     return results
 
 
-def _update_leads(batch: Batch, events: Sequence[InboundEvent], qualifier: Qualifier) -> None:
-    """Merge profiles, re-score and requalify every lead these events touched."""
+def _update_leads(
+    batch: Batch,
+    events: Sequence[InboundEvent],
+    activities: Sequence[Mapping[str, Any]],
+    qualifier: Qualifier,
+) -> None:
+    """Merge profiles, re-score and requalify every lead these events touched.
+
+    Scores come from each lead's kept state and the batch's new ``activities``:
+    nothing here reads a lead's whole history.
+    """
     profiles: dict[str, dict[str, Any]] = {}
     for event in events:
         email = event.profile.email
@@ -154,13 +164,17 @@ def _update_leads(batch: Batch, events: Sequence[InboundEvent], qualifier: Quali
     if not profiles:
         return
     ids = {email: batch.leads[email]["id"] for email in profiles}
-    activities = event_store.activities_for(batch.conn, ids.values())
+    fresh: dict[int, list[Mapping[str, Any]]] = {}
+    for row in activities:
+        fresh.setdefault(row["lead_id"], []).append(row)
+    merged = {ids[email]: {**batch.leads[email], **profile} for email, profile in profiles.items()}
+    kept = score_touched(batch.conn, qualifier.rules, merged, fresh, batch.now)
     changed_profiles, scores, rescored = [], [], {}
     for email, profile in profiles.items():
         stored = batch.leads[email]
         if any(stored[c] != profile[c] for c in PROFILE_COLUMNS):
             changed_profiles.append({"lead_id": ids[email], "updated_at": batch.now, **profile})
-        result = qualifier.rescore({**stored, **profile}, activities[ids[email]], batch.now)
+        result = qualifier.rescored(kept[ids[email]], batch.now)
         scores.append({"lead_id": ids[email], **result.columns})
         rescored[email] = ({**stored, **profile, **result.columns}, result.score)
     event_store.update_leads(batch.conn, (*PROFILE_COLUMNS, "updated_at"), changed_profiles)

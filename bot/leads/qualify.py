@@ -1,6 +1,6 @@
 """From fresh activity to score and stage: what ingest and re-scoring share.
 
-``Qualifier.rescore`` computes a lead's score columns; ``Qualifier.requalify``
+``Qualifier.rescored`` gives a score's lead columns; ``Qualifier.requalify``
 applies the stage move the new score implies (MQL, automatic
 disqualification) through ``change_stage``, so a lead crossing the threshold
 becomes an MQL exactly once even when two instances race: the loser's
@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 
 from bot.config.rules import ScoringRules
 from bot.core.lifecycle import plan_after_score
-from bot.core.scoring import ActivityRecord, Score, score_lead
+from bot.core.scoring import Score
 from bot.leads.stage_change import TransitionEffect, change_stage
 from storage.transitions import StaleLead
 
@@ -34,11 +34,8 @@ class Qualifier:
     rules: ScoringRules
     effects: Sequence[TransitionEffect] = ()
 
-    def rescore(
-        self, lead: Mapping[str, Any], activities: Sequence[Mapping[str, Any]], now: datetime
-    ) -> Rescored:
-        records = [ActivityRecord.from_row(a) for a in activities]
-        score = score_lead(lead, records, self.rules, now)
+    def rescored(self, score: Score, now: datetime) -> Rescored:
+        """The lead columns that store ``score``, computed at ``now``."""
         return Rescored(
             score,
             {

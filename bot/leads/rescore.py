@@ -5,6 +5,11 @@ computed; the sweep recomputes the scores of leads still in play (``new``,
 ``mql``, ``recycled``) page by page, each page in its own short transaction,
 and applies the stage moves the new scores imply under the lifecycle policy
 (a falling score never demotes; a rules change may qualify new MQLs).
+
+Scores come from the leads' kept states (``bot.leads.kept_scores``), so a
+sweep costs about the same per lead however long its history; a change of
+the engagement or hot rules makes the states anew, page by page, here and
+not on the ingest path.
 """
 
 from __future__ import annotations
@@ -18,8 +23,9 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
+from bot.leads.kept_scores import score_stored, state_fingerprint
 from bot.leads.qualify import Qualifier
-from storage import event_store
+from storage import event_store, score_states
 from storage.app_state import read_state, write_state
 from storage.event_store import SCORE_COLUMNS
 from storage.models import Stage
@@ -44,9 +50,9 @@ def rescore_all(
             leads = event_store.leads_page(conn, stages=IN_PLAY, after_id=after, limit=page_size)
             if not leads:
                 return count, moves
-            activities = event_store.activities_for(conn, [lead["id"] for lead in leads])
             results = [
-                (lead, qualifier.rescore(lead, activities[lead["id"]], now)) for lead in leads
+                (lead, qualifier.rescored(score, now))
+                for lead, score in score_stored(conn, qualifier.rules, leads, now)
             ]
             event_store.update_leads(
                 conn,
@@ -56,7 +62,7 @@ def rescore_all(
             for lead, result in results:
                 moved = qualifier.requalify(conn, {**lead, **result.columns}, result.score, now)
                 moves += moved is not None
-        count += len(leads)
+        count += len(results)
         after = leads[-1]["id"]
 
 
@@ -77,12 +83,35 @@ def rescore_if_rules_changed(engine: Engine, qualifier: Qualifier, now: datetime
     return True
 
 
+def build_missing_states(
+    engine: Engine, qualifier: Qualifier, now: datetime, *, page_size: int = 500
+) -> int:
+    """Build the kept score state of every lead without one under the current rules.
+
+    Leads out of play, and every lead of a database that predates kept
+    states, get theirs here rather than in the transaction of their next
+    event. Returns how many were built.
+    """
+    fingerprint = state_fingerprint(qualifier.rules)
+    after, built = 0, 0
+    while True:
+        with engine.begin() as conn:
+            leads = score_states.leads_without_state(
+                conn, fingerprint, after_id=after, limit=page_size
+            )
+            if not leads:
+                return built
+            built += len(score_stored(conn, qualifier.rules, leads, now))
+        after = leads[-1]["id"]
+
+
 def add_rescore_jobs(ctx: AppContext) -> None:
-    """At start-up, re-score if the rules changed; every hour, sweep for decay."""
+    """At start-up, re-score if the rules changed and build missing states; hourly, sweep."""
     clock: Callable[[], datetime] = ctx.clock
 
     async def on_start() -> None:
         await asyncio.to_thread(rescore_if_rules_changed, ctx.engine, ctx.qualifier, clock())
+        await asyncio.to_thread(build_missing_states, ctx.engine, ctx.qualifier, clock())
 
     async def decay_sweep() -> None:
         count, moves = await asyncio.to_thread(rescore_all, ctx.engine, ctx.qualifier, clock())
