@@ -66,6 +66,7 @@ def create_app(
     ctx.erasure_effects.extend(effect for part in parts for effect in part.erasure_effects())
     qualifier.effects = ctx.effects
     ctx.writer.after_commit = ctx.after_commit
+    ctx.metrics.writer_cpu_seconds.set_function(lambda: ctx.writer.cpu_seconds)
     add_rescore_jobs(ctx)
     for part in parts:
         part.add_jobs(ctx.schedule)

@@ -18,6 +18,7 @@ import contextlib
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -290,6 +291,8 @@ class EventWriter:
         self.after_commit = after_commit
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
+        #: CPU time the writer thread spent applying batches (how near saturation it runs)
+        self.cpu_seconds = 0.0
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="leadbot-writer", daemon=True)
@@ -329,7 +332,9 @@ class EventWriter:
                     break
                 batch.append(item)
                 size += len(item.events)
+            started = time.thread_time()
             self._write(batch)
+            self.cpu_seconds += time.thread_time() - started
 
     def _write(self, batch: list[_Submission]) -> None:
         items = [(submission.source, event) for submission in batch for event in submission.events]
