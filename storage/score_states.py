@@ -19,7 +19,7 @@ from functools import cache
 from typing import Any
 
 import orjson
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
 from storage.dialect import insert_for
@@ -43,15 +43,17 @@ class StoredState:
     state: Any
 
 
+_LOAD = select(
+    state_table.c.lead_id, state_table.c.rules, state_table.c.state, state_table.c.revision
+).where(state_table.c.lead_id.in_(bindparam("ids", expanding=True)))
+
+
 def load_states(conn: Connection, lead_ids: Iterable[int], rules: str) -> dict[int, StoredState]:
     """The stored state of each of these leads that has one."""
     ids = list(lead_ids)
     found: dict[int, StoredState] = {}
-    columns = (state_table.c.lead_id, state_table.c.rules, state_table.c.state,
-               state_table.c.revision)  # fmt: skip
     for start in range(0, len(ids), _CHUNK):
-        stmt = select(*columns).where(state_table.c.lead_id.in_(ids[start : start + _CHUNK]))
-        for row in conn.execute(stmt):
+        for row in conn.execute(_LOAD, {"ids": ids[start : start + _CHUNK]}):
             state = orjson.loads(row.state) if row.rules == rules else None
             found[row.lead_id] = StoredState(row.revision, state)
     return found

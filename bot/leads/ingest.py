@@ -33,6 +33,7 @@ from bot.leads.qualify import Qualifier
 from bot.leads.stage_change import change_stage
 from storage import event_store
 from storage.event_store import PROFILE_COLUMNS, SCORE_COLUMNS
+from storage.outbox import took_queued
 from storage.transitions import StaleLead
 
 log = logging.getLogger(__name__)
@@ -287,7 +288,7 @@ class EventWriter:
         self._qualifier = qualifier
         self._clock = clock
         self._max_batch_events = max_batch_events
-        #: called on the writer thread after each commit (e.g. wake the outbox worker)
+        #: called on the writer thread after a commit that queued outbox work (wake workers)
         self.after_commit = after_commit
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
@@ -340,7 +341,9 @@ class EventWriter:
         items = [(submission.source, event) for submission in batch for event in submission.events]
         try:
             with self._engine.begin() as conn:
+                took_queued(conn)  # left over from a transaction that rolled back
                 results = apply_batch(conn, items, self._clock(), self._qualifier)
+                queued = took_queued(conn)
         except Exception as exc:
             if len(batch) > 1:
                 for submission in batch:  # isolate the culprit; the others still commit
@@ -349,8 +352,9 @@ class EventWriter:
             log.exception("event batch failed", extra={"source": batch[0].source})
             _resolve(batch[0], error=exc)
             return
-        for hook in self.after_commit:
-            hook()
+        if queued:  # the hooks wake outbox workers: only work this batch queued is new
+            for hook in self.after_commit:
+                hook()
         offset = 0
         for submission in batch:
             submission.results = results[offset : offset + len(submission.events)]
