@@ -136,6 +136,8 @@ class Plan:
     hot_rules: tuple[Hot, ...]
     hot: tuple[Contribution, ...]
     by_type: Mapping[str, tuple[tuple[_EngagementStep, ...], tuple[_HotStep, ...]]]
+    #: see ``_profile_part``
+    profiles: dict[tuple[Any, ...], _ProfilePart] = field(default_factory=dict)
 
 
 def _fit_value(rule: FitRule) -> tuple[str, Getter, Predicate]:
@@ -276,9 +278,8 @@ def assemble(
     ``counts`` and ``settled`` are indexed like ``plan.engagement`` (None for a
     rule no activity matched); ``hot_seen`` holds the indexes of hot rules met.
     """
-    values = [get(profile) for get in plan.getters]
-    contributions = [c for slot, test, c in plan.fit if test(values[slot])]
-    fit = sum(c.points for c in contributions)
+    fitted, fit, disqualified = _profile_part(plan, profile)
+    contributions = list(fitted)
     engagement = 0
     for rule, count, outcome in zip(plan.engagement, counts, settled, strict=True):
         if outcome is not None and outcome.points:
@@ -288,14 +289,41 @@ def assemble(
             contributions.append(Contribution("engagement", rule.label, outcome.points, detail))
 
     reason = None
-    for slot, test, contribution in plan.disqualify:
-        if test(values[slot]):
-            reason = contribution.detail
-            contributions.append(contribution)
-            break
+    if disqualified is not None:
+        reason = disqualified.detail
+        contributions.append(disqualified)
     hot = sorted(set(hot_seen))
     contributions.extend(plan.hot[index] for index in hot)
     return Score(fit, engagement, fit + engagement, contributions, reason, bool(hot))
+
+
+_ProfilePart = tuple[tuple[Contribution, ...], int, Contribution | None]
+#: profile parts kept per plan, at most this many (a lead sends one profile many times)
+_PROFILE_MEMO = 4096
+
+
+def _profile_part(plan: Plan, profile: Mapping[str, Any]) -> _ProfilePart:
+    """Fit contributions, their sum and the first disqualification: the profile's part.
+
+    Remembered by the values the rules read (with their types: ``True == 1``
+    yet a range never matches a boolean), since a lead's profile seldom
+    changes between its events and the regexes are the dearest part.
+    """
+    values = [get(profile) for get in plan.getters]
+    key: tuple[Any, ...] | None = tuple((type(v), v) for v in values)
+    try:
+        found = plan.profiles.get(key)
+    except TypeError:  # a list or a dict among the values
+        found = key = None
+    if found is None:
+        fitted = tuple(c for slot, test, c in plan.fit if test(values[slot]))
+        disqualified = next((c for slot, test, c in plan.disqualify if test(values[slot])), None)
+        found = (fitted, sum(c.points for c in fitted), disqualified)
+        if key is not None:
+            if len(plan.profiles) >= _PROFILE_MEMO:
+                plan.profiles.clear()
+            plan.profiles[key] = found
+    return found
 
 
 def rule_sum(
