@@ -96,12 +96,15 @@ def save_if_unchanged(
         )
         values = {"lead_id": lead_id, "rules": rules, "state": text, "revision": 1}
         return conn.execute(stmt, values).first() is not None
-    stmt = (
-        update(state_table)
-        .where(state_table.c.lead_id == lead_id, state_table.c.revision == revision)
-        .values(rules=rules, state=text, revision=revision + 1)
-    )
-    return conn.execute(stmt).rowcount == 1
+    values = {"id": lead_id, "read": revision, "rules": rules, "state": text}
+    return conn.execute(_GUARDED_UPDATE, values).rowcount == 1
+
+
+_GUARDED_UPDATE = (
+    update(state_table)
+    .where(state_table.c.lead_id == bindparam("id"), state_table.c.revision == bindparam("read"))
+    .values(rules=bindparam("rules"), state=bindparam("state"), revision=bindparam("read") + 1)
+)
 
 
 def forget_states(conn: Connection, lead_ids: Iterable[int]) -> None:
