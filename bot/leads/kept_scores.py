@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.engine import Connection
 
 from bot.config.rules import ScoringRules
 from bot.core.incremental import score, up_to_date
@@ -55,7 +55,7 @@ class StoredHistory:
     conn: Connection
     lead_id: int
     batch_events: frozenset[int]
-    preloaded: Sequence[RowMapping] | None = None
+    preloaded: Sequence[Mapping[str, Any]] | None = None
 
     def read(self, span: Span) -> tuple[list[Stamped], int | None]:
         rows = score_states.activities_between(
@@ -93,8 +93,17 @@ def score_touched(
     plan, fingerprint, moment = compiled(rules), state_fingerprint(rules), micros(now)
     stored = score_states.load_states(conn, leads, fingerprint)
     kept = {lead_id: _usable(stored.get(lead_id)) for lead_id in leads}
+    # a lead this transaction created has no history but the batch's (and no state:
+    # every transaction that touches a lead leaves one)
+    everything: dict[int, Sequence[Mapping[str, Any]]] = {
+        lead_id: fresh.get(lead_id, ())
+        for lead_id, lead in leads.items()
+        if lead_id not in stored and lead["first_seen_at"] == now and lead["version"] == 1
+    }
     missing = [lead_id for lead_id, state in kept.items() if state is None]
-    everything = event_store.activities_for(conn, missing) if missing else {}
+    missing = [lead_id for lead_id in missing if lead_id not in everything]
+    if missing:
+        everything.update(event_store.activities_for(conn, missing))
     scores, states = {}, {}
     for lead_id, lead in leads.items():
         rows = fresh.get(lead_id, ())
@@ -120,11 +129,11 @@ def score_stored(
     stored = score_states.load_states(conn, [lead["id"] for lead in leads], fingerprint)
     kept = {lead["id"]: _usable(stored.get(lead["id"])) for lead in leads}
     missing = [lead_id for lead_id, state in kept.items() if state is None]
-    everything = event_store.activities_for(conn, missing) if missing else {}
+    preloaded = event_store.activities_for(conn, missing) if missing else {}
     scored = []
     for lead in leads:
         lead_id = lead["id"]
-        history = StoredHistory(conn, lead_id, frozenset(), everything.get(lead_id))
+        history = StoredHistory(conn, lead_id, frozenset(), preloaded.get(lead_id))
         state = up_to_date(kept[lead_id], plan, moment, (), history)
         result = score(state, plan, lead, history)
         revision = stored[lead_id].revision if lead_id in stored else None
