@@ -1,6 +1,6 @@
 """Does an event cost more when its lead already has a long history?
 
-    python tests/perf/bench_history.py     (BENCH_HISTORY_SIZES=0,1000,10000,100000)
+    python tests/perf/bench_history.py     (BENCH_HISTORY_SIZES=0,1000,10000,20000,100000)
 
 For each size, a fresh SQLite database gets one lead with that many stored
 activities (spread over the last 60 days, the ``bench_ingest`` mix), then
@@ -38,7 +38,9 @@ from tests.perf.bench_ingest import ACTIVITY_MIX, document
 from tests.perf.ingest_load import SECRET, python, start
 from tests.support.servers import free_port
 
-SIZES = [int(n) for n in os.environ.get("BENCH_HISTORY_SIZES", "0,1000,10000,100000").split(",")]
+SIZES = [
+    int(n) for n in os.environ.get("BENCH_HISTORY_SIZES", "0,1000,10000,20000,100000").split(",")
+]
 EVENTS = int(os.environ.get("BENCH_HISTORY_EVENTS", "300"))
 RATE = float(os.environ.get("BENCH_HISTORY_RATE", "200"))
 BUSY = "busy@history.example"
