@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import os
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from storage.db import make_engine
-from storage.migrate import upgrade
 from tests.perf.ingest_load import process_cpu
+from tests.support.postgres import throwaway_database
 
 ADMIN_URL = os.environ.get(
     "BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -31,23 +29,9 @@ def reachable() -> str | None:
     return None
 
 
-@contextmanager
-def database() -> Iterator[str]:
+def database() -> AbstractContextManager[str]:
     """A migrated, empty database, dropped afterwards."""
-    name = f"leadbot_bench_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(ADMIN_URL, pool=False, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    engine = make_engine(url, pool=False)
-    upgrade(engine)
-    engine.dispose()
-    try:
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    return throwaway_database(ADMIN_URL, "leadbot_bench")
 
 
 def backend_cpu(url: str) -> dict[int, float]:
