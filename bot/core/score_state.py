@@ -350,9 +350,7 @@ def load(data: Sequence[Any]) -> ScoreState:
     as_of, next_exact, last_past, tallies, latest = data
     state = ScoreState(as_of, next_exact=next_exact, last_past=last_past)
     for index, exact, past, oldest, dropped, *decay in tallies:
-        anchor, total, error = decay or (None, None, None)
-        state.tallies[index] = Tally(
-            exact, past, DecaySum(anchor, total, error) if decay else None, oldest, dropped
-        )
+        kept = DecaySum(*decay) if decay else None
+        state.tallies[index] = Tally(exact, past, kept, oldest, dropped)
     state.latest = {index: at for index, at in latest}
     return state

@@ -47,7 +47,7 @@ class ActivityRecord:
     properties: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> ActivityRecord:
+    def from_row(cls, row: Mapping[Any, Any]) -> ActivityRecord:
         """From a stored activity (``type``, ``occurred_at``, ``properties``)."""
         return cls(row["type"], row["occurred_at"], row["properties"] or {})
 
@@ -310,16 +310,16 @@ def _profile_part(plan: Plan, profile: Mapping[str, Any]) -> _ProfilePart:
     changes between its events and the regexes are the dearest part.
     """
     values = [get(profile) for get in plan.getters]
-    key: tuple[Any, ...] | None = tuple((type(v), v) for v in values)
+    key = tuple((type(v), v) for v in values)
     try:
-        found = plan.profiles.get(key)
+        found, remember = plan.profiles.get(key), True
     except TypeError:  # a list or a dict among the values
-        found = key = None
+        found, remember = None, False
     if found is None:
         fitted = tuple(c for slot, test, c in plan.fit if test(values[slot]))
         disqualified = next((c for slot, test, c in plan.disqualify if test(values[slot])), None)
         found = (fitted, sum(c.points for c in fitted), disqualified)
-        if key is not None:
+        if remember:
             if len(plan.profiles) >= _PROFILE_MEMO:
                 plan.profiles.clear()
             plan.profiles[key] = found

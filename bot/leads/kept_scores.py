@@ -40,7 +40,7 @@ def state_fingerprint(rules: ScoringRules) -> str:
     return found
 
 
-def _stamped(row: Mapping[str, Any]) -> Stamped:
+def _stamped(row: Mapping[Any, Any]) -> Stamped:
     return Stamped(row["type"], micros(row["occurred_at"]), row["properties"] or {}, row.get("id"))
 
 
@@ -55,7 +55,7 @@ class StoredHistory:
     conn: Connection
     lead_id: int
     batch_events: frozenset[int]
-    preloaded: Sequence[Mapping[str, Any]] | None = None
+    preloaded: Sequence[Mapping[Any, Any]] | None = None
 
     def read(self, span: Span) -> tuple[list[Stamped], int | None]:
         rows = score_states.activities_between(
@@ -95,7 +95,7 @@ def score_touched(
     kept = {lead_id: _usable(stored.get(lead_id)) for lead_id in leads}
     # a lead this transaction created has no history but the batch's (and no state:
     # every transaction that touches a lead leaves one)
-    everything: dict[int, Sequence[Mapping[str, Any]]] = {
+    everything: dict[int, Sequence[Mapping[Any, Any]]] = {
         lead_id: fresh.get(lead_id, ())
         for lead_id, lead in leads.items()
         if lead_id not in stored and lead["first_seen_at"] == now and lead["version"] == 1
@@ -118,8 +118,8 @@ def score_touched(
 
 
 def score_stored(
-    conn: Connection, rules: ScoringRules, leads: Sequence[Mapping[str, Any]], now: datetime
-) -> list[tuple[Mapping[str, Any], Score]]:
+    conn: Connection, rules: ScoringRules, leads: Sequence[Mapping[Any, Any]], now: datetime
+) -> list[tuple[Mapping[Any, Any], Score]]:
     """Scores of stored leads at ``now`` (sweeps), leaving out any lead that changed meanwhile.
 
     Each state is written back only over the revision read, and a lead whose

@@ -51,13 +51,13 @@ def seed(url: str, size: int) -> None:
     engine = make_engine(url)
     upgrade(engine)
     now = datetime.now(UTC)
+    lead_table = Lead.__table__  # type: ignore[attr-defined]
+    activity_table = Activity.__table__  # type: ignore[attr-defined]
     with engine.begin() as conn:
-        lead_id = conn.execute(
-            Lead.__table__.insert().values(
-                email=BUSY, job_title="Engineer", company="History Inc", utm={}, attributes={},
-                score_reasons=[], stage="new", version=1, first_seen_at=now, updated_at=now,
-            )
-        ).inserted_primary_key[0]  # fmt: skip
+        lead = {"email": BUSY, "job_title": "Engineer", "company": "History Inc", "utm": {},
+                "attributes": {}, "score_reasons": [], "stage": "new", "version": 1,
+                "first_seen_at": now, "updated_at": now}  # fmt: skip
+        lead_id = conn.execute(lead_table.insert().returning(lead_table.c.id), lead).scalar_one()
         step = timedelta(days=60) / max(size, 1)
         rows = [
             {
@@ -69,7 +69,7 @@ def seed(url: str, size: int) -> None:
             for n in range(size)
         ]
         for start_at in range(0, size, 5_000):
-            conn.execute(Activity.__table__.insert(), rows[start_at : start_at + 5_000])
+            conn.execute(activity_table.insert(), rows[start_at : start_at + 5_000])
     engine.dispose()
 
 
