@@ -107,6 +107,32 @@ _GUARDED_UPDATE = (
 )
 
 
+def save_swept(
+    conn: Connection,
+    lead_id: int,
+    scored_at: datetime | None,
+    columns: Mapping[str, Any],
+    revision: int | None,
+    state: Any,
+    rules: str,
+) -> bool:
+    """A sweep's score and state, written only if the lead was not scored since ``scored_at``.
+
+    The lead's row is updated first, then its state: the order ingest locks
+    them in, so a sweep and an event on one lead (PostgreSQL) never deadlock.
+    """
+    lead = Lead.__table__  # type: ignore[attr-defined]
+    stmt = (
+        update(lead)
+        .where(lead.c.id == lead_id, lead.c.scored_at.is_not_distinct_from(scored_at))
+        .values(dict(columns))
+    )
+    if conn.execute(stmt).rowcount != 1:
+        return False
+    save_if_unchanged(conn, lead_id, revision, state, rules)
+    return True
+
+
 def forget_states(conn: Connection, lead_ids: Iterable[int]) -> None:
     """Drop the states of leads whose activities changed outside ingest."""
     ids = list(lead_ids)

@@ -27,6 +27,8 @@ from bot.core.scoring import ActivityRecord, Score, compiled
 from storage import event_store, score_states
 
 _FINGERPRINTS: dict[int, str] = {}
+#: bumped when the stored form of a state changes, so older states are built anew
+STATE_FORMAT = 1
 
 
 def state_fingerprint(rules: ScoringRules) -> str:
@@ -34,7 +36,9 @@ def state_fingerprint(rules: ScoringRules) -> str:
     found = _FINGERPRINTS.get(id(rules))
     if found is None:
         parts = [r.model_dump(mode="json") for r in (*rules.engagement, *rules.hot)]
-        found = hashlib.sha256(orjson.dumps([len(rules.engagement), parts])).hexdigest()
+        found = hashlib.sha256(
+            orjson.dumps([STATE_FORMAT, len(rules.engagement), parts])
+        ).hexdigest()
         _FINGERPRINTS.clear()  # one rules object is in use at a time
         _FINGERPRINTS[id(rules)] = found
     return found
@@ -117,30 +121,47 @@ def score_touched(
     return scores
 
 
+@dataclass(frozen=True)
+class Swept:
+    """A stored lead scored by a sweep, with the state to keep and the revision it came from."""
+
+    lead: Mapping[Any, Any]
+    score: Score
+    state: list[Any]
+    revision: int | None
+
+
 def score_stored(
     conn: Connection, rules: ScoringRules, leads: Sequence[Mapping[Any, Any]], now: datetime
-) -> list[tuple[Mapping[Any, Any], Score]]:
-    """Scores of stored leads at ``now`` (sweeps), leaving out any lead that changed meanwhile.
+) -> list[Swept]:
+    """Scores of stored leads at ``now`` (sweeps); nothing is written.
 
-    Each state is written back only over the revision read, and a lead whose
-    state moved on (an event arrived) keeps the score that event gave it.
+    The caller writes each lead's score and state only if nobody changed them
+    since they were read (``score_states.save_swept``, ``keep_state``).
     """
-    plan, fingerprint, moment = compiled(rules), state_fingerprint(rules), micros(now)
-    stored = score_states.load_states(conn, [lead["id"] for lead in leads], fingerprint)
+    plan, moment = compiled(rules), micros(now)
+    stored = score_states.load_states(
+        conn, [lead["id"] for lead in leads], state_fingerprint(rules)
+    )
     kept = {lead["id"]: _usable(stored.get(lead["id"])) for lead in leads}
     missing = [lead_id for lead_id, state in kept.items() if state is None]
     preloaded = event_store.activities_for(conn, missing) if missing else {}
-    scored = []
+    swept = []
     for lead in leads:
         lead_id = lead["id"]
         history = StoredHistory(conn, lead_id, frozenset(), preloaded.get(lead_id))
         state = up_to_date(kept[lead_id], plan, moment, (), history)
         result = score(state, plan, lead, history)
         revision = stored[lead_id].revision if lead_id in stored else None
-        if score_states.save_if_unchanged(conn, lead_id, revision, dump(state), fingerprint):
-            scored.append((lead, result))
-    return scored
+        swept.append(Swept(lead, result, dump(state), revision))
+    return swept
 
 
 def _usable(kept: score_states.StoredState | None) -> ScoreState | None:
-    return None if kept is None or kept.state is None else load(kept.state)
+    """The stored state, or None when there is none that can be used (it is built anew)."""
+    if kept is None or kept.state is None:
+        return None
+    try:
+        return load(kept.state)
+    except (ValueError, TypeError):  # unreadable: rebuilding is always correct
+        return None

@@ -27,7 +27,6 @@ from bot.leads.kept_scores import score_stored, state_fingerprint
 from bot.leads.qualify import Qualifier
 from storage import event_store, score_states
 from storage.app_state import read_state, write_state
-from storage.event_store import SCORE_COLUMNS
 from storage.models import Stage
 
 if TYPE_CHECKING:
@@ -50,19 +49,17 @@ def rescore_all(
             leads = event_store.leads_page(conn, stages=IN_PLAY, after_id=after, limit=page_size)
             if not leads:
                 return count, moves
-            results = [
-                (lead, qualifier.rescored(score, now))
-                for lead, score in score_stored(conn, qualifier.rules, leads, now)
-            ]
-            event_store.update_leads(
-                conn,
-                SCORE_COLUMNS,
-                [{"lead_id": lead["id"], **result.columns} for lead, result in results],
-            )
-            for lead, result in results:
+            fingerprint = state_fingerprint(qualifier.rules)
+            for swept in score_stored(conn, qualifier.rules, leads, now):
+                lead, result = swept.lead, qualifier.rescored(swept.score, now)
+                if not score_states.save_swept(
+                    conn, lead["id"], lead["scored_at"], result.columns, swept.revision,
+                    swept.state, fingerprint,
+                ):  # fmt: skip
+                    continue  # an event scored it meanwhile; that score stands
+                count += 1
                 moved = qualifier.requalify(conn, {**lead, **result.columns}, result.score, now)
                 moves += moved is not None
-        count += len(results)
         after = leads[-1]["id"]
 
 
@@ -101,7 +98,10 @@ def build_missing_states(
             )
             if not leads:
                 return built
-            built += len(score_stored(conn, qualifier.rules, leads, now))
+            for swept in score_stored(conn, qualifier.rules, leads, now):
+                built += score_states.save_if_unchanged(
+                    conn, swept.lead["id"], swept.revision, swept.state, fingerprint
+                )
         after = leads[-1]["id"]
 
 

@@ -161,18 +161,23 @@ def test_a_sweep_never_overwrites_a_state_an_event_moved_on(engine, monkeypatch,
     ingest(engine, qualifier, [document("race@acme.example", "demo_request", START, "/", 1)], START)
     scored = kept_scores.score
 
+    fired: list[bool] = []
+
     def meanwhile_an_event(*args, **kwargs):
-        if moved_on:  # another transaction rewrites the state between the sweep's read and write
-            with engine.begin() as other:
-                table = LeadScoreState.__table__
-                other.execute(table.update().values(revision=table.c.revision + 1))
+        if moved_on and not fired:  # an event lands between the sweep's read and its write
+            fired.append(True)
+            event_at = START + timedelta(hours=1)
+            other = [document("race@acme.example", "page_view", event_at, "/", 2)]
+            ingest(engine, qualifier, other, event_at)
         return scored(*args, **kwargs)
 
     monkeypatch.setattr(kept_scores, "score", meanwhile_an_event)
-    with engine.connect() as conn:
-        before = conn.execute(select(Lead.score, Lead.scored_at)).one()
     later = START + timedelta(days=40)
     assert rescore_all(engine, qualifier, later) == (0 if moved_on else 1, 0)
     with engine.connect() as conn:
-        after = conn.execute(select(Lead.score, Lead.scored_at)).one()
-    assert (after == before) is moved_on
+        scored_at = conn.execute(select(Lead.scored_at)).scalar_one()
+    assert scored_at == (START + timedelta(hours=1) if moved_on else later)
+    # the state kept is the event's (both activities), not the sweep's (one)
+    now = later + timedelta(days=1)
+    ingest(engine, qualifier, [document("race@acme.example", "webinar", now, "/", 3)], now)
+    assert_stored_scores_are_full_rescores(engine, RULES)
