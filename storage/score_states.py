@@ -3,9 +3,10 @@
 A state row (``score_state``) belongs to one lead and one fingerprint of the
 engagement and hot rules. Ingest holds the lead's row lock (PostgreSQL) or
 the database's write lock (SQLite) while it reads and rewrites the state, so
-it always builds on the latest one; sweeps write only over the revision they
-read (:func:`save_if_unchanged`). Whatever changes a lead's activities outside
-ingest calls :func:`forget_states`.
+it always builds on the latest one. Sweeps write a lead's score and state
+only if no event scored the lead since they read it (:func:`save_swept`),
+and a state alone only over the revision they read (:func:`save_if_unchanged`).
+Whatever changes a lead's activities outside ingest calls :func:`forget_states`.
 
 Times are microseconds since the epoch, as ``bot.core.score_state`` keeps them.
 """
