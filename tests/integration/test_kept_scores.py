@@ -22,6 +22,7 @@ from bot.leads.forget import forget_lead
 from bot.leads.ingest import apply_batch
 from bot.leads.qualify import Qualifier
 from bot.leads.rescore import build_missing_states, rescore_all
+from storage.lead_import import ImportedLead, upsert_leads
 from storage.lead_queries import activities_by_lead
 from storage.models import Lead, LeadScoreState
 
@@ -180,4 +181,17 @@ def test_a_sweep_never_overwrites_a_state_an_event_moved_on(engine, monkeypatch,
     # the state kept is the event's (both activities), not the sweep's (one)
     now = later + timedelta(days=1)
     ingest(engine, qualifier, [document("race@acme.example", "webinar", now, "/", 3)], now)
+    assert_stored_scores_are_full_rescores(engine, RULES)
+
+
+def test_an_import_that_replaces_activities_drops_the_state(engine) -> None:
+    qualifier = Qualifier(RULES)
+    email = "imported@acme.example"
+    ingest(engine, qualifier, [document(email, "page_view", START, "/blog", 1)], START)
+    imported = ImportedLead(email, {}, {}, {"page_view": 4, "webinar": 1}, START)
+    with engine.begin() as conn:
+        upsert_leads(conn, [imported], now=START)
+        assert conn.execute(select(LeadScoreState.__table__)).first() is None
+    later = START + timedelta(hours=3)
+    ingest(engine, qualifier, [document(email, "demo_request", later, "/", 2)], later)
     assert_stored_scores_are_full_rescores(engine, RULES)
