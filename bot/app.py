@@ -163,6 +163,7 @@ def create_app(
     )
     parts = _components(services, features)
     schedule = Schedule()
+    services.metrics.writer_cpu_seconds.set_function(lambda: services.writer.cpu_seconds)
     add_rescore_jobs(schedule, services.work, services.qualifier, services.clock)
     for part in parts:
         part.add_jobs(schedule)

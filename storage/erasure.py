@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 from storage.enums import OutboxStatus
 from storage.models import Activity, Event, Lead, Outbox, Transition
 from storage.qualification import erase_text_answers
+from storage.score_states import forget_states
 
 _lead = Lead.__table__  # type: ignore[attr-defined]
 _event = Event.__table__  # type: ignore[attr-defined]
@@ -60,6 +61,7 @@ def erase_lead(
     activities = conn.execute(
         update(_activity).where(_activity.c.lead_id == lead_id).values(properties={})
     ).rowcount
+    forget_states(conn, [lead_id])  # filters on the erased properties score differently now
     notes = conn.execute(
         update(_transition)
         .where(_transition.c.lead_id == lead_id, _transition.c.note.is_not(None))

@@ -132,15 +132,17 @@ def activities_for(conn: Connection, lead_ids: Iterable[int]) -> dict[int, list[
     grouped: dict[int, list[RowMapping]] = {lead_id: [] for lead_id in lead_ids}
     if not lead_ids:
         return grouped
-    stmt = (
-        select(activity_table.c.lead_id, activity_table.c.type, activity_table.c.occurred_at,
-               activity_table.c.properties)
-        .where(activity_table.c.lead_id.in_(lead_ids))
-        .order_by(activity_table.c.lead_id, activity_table.c.occurred_at, activity_table.c.id)
-    )  # fmt: skip
-    for row in conn.execute(stmt).mappings():
+    for row in conn.execute(_ACTIVITIES_FOR, {"ids": lead_ids}).mappings():
         grouped[row["lead_id"]].append(row)
     return grouped
+
+
+_ACTIVITIES_FOR = (
+    select(activity_table.c.lead_id, activity_table.c.type, activity_table.c.occurred_at,
+           activity_table.c.properties)
+    .where(activity_table.c.lead_id.in_(bindparam("ids", expanding=True)))
+    .order_by(activity_table.c.lead_id, activity_table.c.occurred_at, activity_table.c.id)
+)  # fmt: skip
 
 
 def leads_by_email(conn: Connection, emails: Iterable[str]) -> dict[str, RowMapping]:

@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection, RowMapping
 from storage.dialect import insert_for
 from storage.enums import Stage
 from storage.models import Activity, Lead
+from storage.score_states import forget_states
 
 lead_table = Lead.__table__  # type: ignore[attr-defined]
 activity_table = Activity.__table__  # type: ignore[attr-defined]
@@ -104,6 +105,7 @@ def _replace_activities(
     types = sorted({kind for lead in batch for kind in lead.counters})
     if not types:
         return
+    forget_states(conn, ids.values())
     conn.execute(
         delete(activity_table).where(
             and_(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Index, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.clock import utc_now
@@ -125,6 +125,8 @@ class Activity(SQLModel, table=True):
     __table_args__ = (
         Index("ix_activity_lead_occurred", "lead_id", "occurred_at"),
         Index("ix_activity_occurred_at", "occurred_at"),
+        # one rule's activities of a lead: expiry lines crossed, exact recomputation
+        Index("ix_activity_lead_type_occurred", "lead_id", "type", "occurred_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -135,6 +137,26 @@ class Activity(SQLModel, table=True):
     properties: dict[str, Any] = Field(
         default_factory=dict, sa_column=Column(JSONType, nullable=False)
     )
+
+
+class LeadScoreState(SQLModel, table=True):
+    """What a lead's score needs (``bot.core.score_state``), so an event never re-reads history.
+
+    A cache of the lead's activities under the engagement and hot rules
+    fingerprinted in ``rules``: whatever changes activities other than ingest
+    deletes the row, and the next scoring builds it again.
+    """
+
+    __tablename__ = "score_state"
+
+    lead_id: int = Field(
+        primary_key=True, foreign_key="lead.id", sa_column_kwargs={"autoincrement": False}
+    )
+    rules: str = Field(max_length=64, nullable=False)
+    #: JSON text (not JSONB: floats must come back bit for bit)
+    state: str = Field(sa_column=Column(Text, nullable=False))
+    #: bumped on every write; a sweep writes only over the revision it read
+    revision: int = Field(default=1, nullable=False)
 
 
 class Transition(SQLModel, table=True):

@@ -86,7 +86,19 @@ def enqueue(
         "result": {},
         "created_at": now,
     }
-    return conn.execute(_enqueue_statement(conn.dialect.name), row).first() is not None
+    queued = conn.execute(_enqueue_statement(conn.dialect.name), row).first() is not None
+    if queued:
+        conn.info[QUEUED] = True
+    return queued
+
+
+#: set in ``Connection.info`` by :func:`enqueue`; see :func:`took_queued`
+QUEUED = "outbox_queued"
+
+
+def took_queued(conn: Connection) -> bool:
+    """Whether work was enqueued on ``conn`` since the last call (so a worker should look)."""
+    return bool(conn.info.pop(QUEUED, False))
 
 
 @cache

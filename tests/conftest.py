@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from bot.config.settings import Settings
 from storage.db import make_engine
 from storage.migrate import upgrade
 from tests.support.ci import IN_CI
-from tests.support.database import truncate_all
+from tests.support.postgres import throwaway_database, truncate_all
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
@@ -60,19 +59,9 @@ def postgres_database() -> Iterator[str]:
         if IN_CI:
             pytest.fail(f"{reason} (CI=true: PostgreSQL tests must run)")
         pytest.skip(reason)
-    name = f"leadbot_test_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    engine = make_engine(url, pool=False)
-    upgrade(engine)
-    engine.dispose()
-    try:
+    admin.dispose()
+    with throwaway_database(admin_url, "leadbot_test") as url:
         yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import math
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, NamedTuple
 
-from bot.config.rules import FitRule, ScoringRules
+from bot.config.rules import EngagementRule, FitRule, ScoringRules
 from bot.core.conditions import (
     Getter,
     Predicate,
@@ -79,12 +79,44 @@ class Score:
 
 
 @dataclass(frozen=True, slots=True)
-class _Engagement:
+class Engagement:
+    """An engagement rule as scoring applies it (times in seconds)."""
+
     label: str
     type: str
     points: int
     cap: float
     capped_note: str
+    #: 1 / half-life, 0.0 when the rule does not fade
+    inverse_half_life: float
+    #: ``math.inf`` when the rule never expires
+    expiry: float
+    where: RecordTest | None
+
+    def settle(self, count: int, raw: float) -> Settled:
+        """The rule's points and the facts its detail states, from ``count`` and the raw sum.
+
+        Every field is monotonic in ``raw``, so two raw values that settle
+        alike settle every raw value between them alike too.
+        """
+        return Settled(int(min(raw, self.cap) + 0.5), raw < count * self.points, raw > self.cap)
+
+
+class Settled(NamedTuple):
+    """An engagement rule's outcome: its rounded points, and whether age and the cap showed."""
+
+    points: int
+    faded: bool
+    capped: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Hot:
+    """A hot rule as scoring applies it (the window in seconds)."""
+
+    types: tuple[str, ...]
+    window: float
+    where: RecordTest | None
 
 
 #: per activity type: (rule index, points, 1/half-life, expiry, filter) for each
@@ -95,13 +127,18 @@ _HotStep = tuple[int, float, RecordTest | None]
 
 
 @dataclass(frozen=True, slots=True)
-class _Compiled:
+class Plan:
+    """Rules compiled for scoring: closures built once, tables indexed by activity type."""
+
     getters: tuple[Getter, ...]
     fit: tuple[tuple[int, Predicate, Contribution], ...]
     disqualify: tuple[tuple[int, Predicate, Contribution], ...]
-    engagement: tuple[_Engagement, ...]
+    engagement: tuple[Engagement, ...]
+    hot_rules: tuple[Hot, ...]
     hot: tuple[Contribution, ...]
     by_type: Mapping[str, tuple[tuple[_EngagementStep, ...], tuple[_HotStep, ...]]]
+    #: see ``_profile_part``
+    profiles: dict[tuple[Any, ...], _ProfilePart] = field(default_factory=dict)
 
 
 def _fit_value(rule: FitRule) -> tuple[str, Getter, Predicate]:
@@ -117,7 +154,7 @@ def _fit_value(rule: FitRule) -> tuple[str, Getter, Predicate]:
     return f"all:{id(rule)}", profile_test(rule.conditions), bool
 
 
-def _compile(rules: ScoringRules) -> _Compiled:
+def _compile(rules: ScoringRules) -> Plan:
     # each profile field is read once per lead, however many rules test it
     slots: dict[str, int] = {}
     getters: list[Getter] = []
@@ -141,32 +178,23 @@ def _compile(rules: ScoringRules) -> _Compiled:
         )
         for r in rules.disqualify
     )
+    engagement = tuple(_engagement_rule(rule) for rule in rules.engagement)
+    hot_rules = tuple(
+        Hot(tuple(r.types), r.within_days * _DAY, properties_test(r.where)) for r in rules.hot
+    )
     by_type: dict[str, tuple[list[_EngagementStep], list[_HotStep]]] = {}
-    for i, engaged in enumerate(rules.engagement):
-        inverse_half_life = 1 / (engaged.half_life_days * _DAY) if engaged.half_life_days else 0.0
-        expiry = engaged.expires_after_days * _DAY if engaged.expires_after_days else math.inf
-        by_type.setdefault(engaged.type, ([], []))[0].append(
-            (i, engaged.points, inverse_half_life, expiry, properties_test(engaged.where))
-        )
-    for i, hot in enumerate(rules.hot):
+    for i, e in enumerate(engagement):
+        steps = by_type.setdefault(e.type, ([], []))[0]
+        steps.append((i, e.points, e.inverse_half_life, e.expiry, e.where))
+    for i, hot in enumerate(hot_rules):
         for kind in hot.types:
-            by_type.setdefault(kind, ([], []))[1].append(
-                (i, hot.within_days * _DAY, properties_test(hot.where))
-            )
-    return _Compiled(
+            by_type.setdefault(kind, ([], []))[1].append((i, hot.window, hot.where))
+    return Plan(
         getters=tuple(getters),
         fit=tuple(fit),
         disqualify=disqualify,
-        engagement=tuple(
-            _Engagement(
-                r.label,
-                r.type,
-                r.points,
-                math.inf if r.cap is None else r.cap,
-                f", capped at {r.cap}",
-            )
-            for r in rules.engagement
-        ),
+        engagement=engagement,
+        hot_rules=hot_rules,
         hot=tuple(
             Contribution("hot", r.label, 0, f"{' or '.join(r.types)} within {r.within_days:g} days")
             for r in rules.hot
@@ -175,12 +203,25 @@ def _compile(rules: ScoringRules) -> _Compiled:
     )
 
 
+def _engagement_rule(rule: EngagementRule) -> Engagement:
+    return Engagement(
+        label=rule.label,
+        type=rule.type,
+        points=rule.points,
+        cap=math.inf if rule.cap is None else rule.cap,
+        capped_note=f", capped at {rule.cap}",
+        inverse_half_life=1 / (rule.half_life_days * _DAY) if rule.half_life_days else 0.0,
+        expiry=rule.expires_after_days * _DAY if rule.expires_after_days else math.inf,
+        where=properties_test(rule.where),
+    )
+
+
 #: compiled rules by ``id`` of their (immutable) rules object; an entry leaves
 #: with its rules object, so an id is never mistaken for a newer object's
-_COMPILED: dict[int, _Compiled] = {}
+_COMPILED: dict[int, Plan] = {}
 
 
-def _compiled(rules: ScoringRules) -> _Compiled:
+def compiled(rules: ScoringRules) -> Plan:
     """The compiled form of ``rules``, built on first use."""
     found = _COMPILED.get(id(rules))
     if found is None:
@@ -196,11 +237,7 @@ def score_lead(
     now: datetime,
 ) -> Score:
     """Score ``profile`` (field name → value, custom ``attributes`` as a dict) at ``now``."""
-    plan = _compiled(rules)
-    values = [get(profile) for get in plan.getters]
-    contributions = [c for slot, test, c in plan.fit if test(values[slot])]
-    fit = sum(c.points for c in contributions)
-
+    plan = compiled(rules)
     count = len(plan.engagement)
     sums, counts = [0.0] * count, [0] * count
     hot_seen: set[int] = set()
@@ -224,29 +261,93 @@ def score_lead(
             if age <= window and (where is None or where(properties)):
                 hot_seen.add(index)
 
+    settled = [
+        rule.settle(counts[index], sums[index]) if counts[index] else None
+        for index, rule in enumerate(plan.engagement)
+    ]
+    return assemble(plan, profile, counts, settled, hot_seen)
+
+
+def assemble(
+    plan: Plan,
+    profile: Mapping[str, Any],
+    counts: Sequence[int],
+    settled: Sequence[Settled | None],
+    hot_seen: Iterable[int],
+) -> Score:
+    """The score from the profile and each engagement rule's settled outcome.
+
+    ``counts`` and ``settled`` are indexed like ``plan.engagement`` (None for a
+    rule no activity matched); ``hot_seen`` holds the indexes of hot rules met.
+    """
+    fitted, fit, disqualified = _profile_part(plan, profile)
+    contributions = list(fitted)
     engagement = 0
-    for index, rule in enumerate(plan.engagement):
-        if counts[index]:
-            raw = sums[index]
-            points = int(min(raw, rule.cap) + 0.5)
-            if points:
-                engagement += points
-                detail = _detail(rule, counts[index], raw)
-                contributions.append(Contribution("engagement", rule.label, points, detail))
+    for rule, count, outcome in zip(plan.engagement, counts, settled, strict=True):
+        if outcome is not None and outcome.points:
+            engagement += outcome.points
+            faded = ", faded with age" if outcome.faded else ""
+            detail = f"{count}× {rule.type}{faded}{rule.capped_note if outcome.capped else ''}"
+            contributions.append(Contribution("engagement", rule.label, outcome.points, detail))
 
     reason = None
-    for slot, test, contribution in plan.disqualify:
-        if test(values[slot]):
-            reason = contribution.detail
-            contributions.append(contribution)
-            break
-    contributions.extend(plan.hot[index] for index in sorted(hot_seen))
-    return Score(fit, engagement, fit + engagement, contributions, reason, bool(hot_seen))
+    if disqualified is not None:
+        reason = disqualified.detail
+        contributions.append(disqualified)
+    hot = sorted(set(hot_seen))
+    contributions.extend(plan.hot[index] for index in hot)
+    return Score(fit, engagement, fit + engagement, contributions, reason, bool(hot))
 
 
-def _detail(rule: _Engagement, count: int, raw: float) -> str:
-    faded = ", faded with age" if raw < count * rule.points else ""
-    return f"{count}× {rule.type}{faded}{rule.capped_note if raw > rule.cap else ''}"
+_ProfilePart = tuple[tuple[Contribution, ...], int, Contribution | None]
+#: profile parts kept per plan, at most this many (a lead sends one profile many times)
+_PROFILE_MEMO = 4096
+
+
+def _profile_part(plan: Plan, profile: Mapping[str, Any]) -> _ProfilePart:
+    """Fit contributions, their sum and the first disqualification: the profile's part.
+
+    Remembered by the values the rules read (with their types: ``True == 1``
+    yet a range never matches a boolean), since a lead's profile seldom
+    changes between its events and the regexes are the dearest part.
+    """
+    values = [get(profile) for get in plan.getters]
+    key = tuple((type(v), v) for v in values)
+    try:
+        found, remember = plan.profiles.get(key), True
+    except TypeError:  # a list or a dict among the values
+        found, remember = None, False
+    if found is None:
+        fitted = tuple(c for slot, test, c in plan.fit if test(values[slot]))
+        disqualified = next((c for slot, test, c in plan.disqualify if test(values[slot])), None)
+        found = (fitted, sum(c.points for c in fitted), disqualified)
+        if remember:
+            if len(plan.profiles) >= _PROFILE_MEMO:
+                plan.profiles.clear()
+            plan.profiles[key] = found
+    return found
+
+
+def rule_sum(
+    plan: Plan, index: int, activities: Iterable[ActivityRecord], now: datetime
+) -> tuple[int, float]:
+    """(count, raw sum) of one engagement rule, with exactly the arithmetic of ``score_lead``.
+
+    ``activities`` must come in the order ``score_lead`` is given them (by
+    time, then id): a float sum depends on its order.
+    """
+    rule = plan.engagement[index]
+    total, count = 0.0, 0
+    for activity in activities:
+        if activity.type != rule.type:
+            continue
+        age = (now - activity.occurred_at).total_seconds()
+        if age < 0:
+            age = 0.0
+        if age <= rule.expiry and (rule.where is None or rule.where(activity.properties)):
+            total += rule.points * 0.5 ** (age * rule.inverse_half_life)
+            count += 1
+    return count, total
 
 
 def explain(

@@ -29,7 +29,8 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.core.lifecycle import Actor, ActorKind, IllegalTransition, NotAllowed, plan_transition
 from bot.leads.events import InboundEvent, OutcomeIn
-from bot.leads.qualify import Qualifier, change_stage, rescored
+from bot.leads.kept_scores import score_touched
+from bot.leads.qualify import Qualifier, change_stage, score_changed
 from bot.leads.unit_of_work import UnitOfWork, Work
 from storage import event_store
 from storage.db import failure_summary, is_conflict_abort
@@ -128,11 +129,11 @@ def apply_batch(
         conn, {stored[key]: lead for key, lead in event_leads.items() if lead is not None}
     )
     event_leads.update(event_store.event_lead_ids(conn, first.keys() - stored.keys()))
-    event_store.insert_activities(
-        conn, [row for i in fresh if (row := _activity_row(items[i], batch, stored)) is not None]
-    )
+    activities = [row for i in fresh if (row := _activity_row(items[i], batch, stored)) is not None]
+    event_store.insert_activities(conn, activities)
     fresh_events = [items[i][1] for i in fresh]
-    _update_leads(batch, [e for e in fresh_events if e.profile.email in batch.leads], qualifier)
+    touched = [e for e in fresh_events if e.profile.email in batch.leads]
+    _update_leads(batch, touched, activities, qualifier)
     refusals = {
         i: refusal
         for i in fresh
@@ -155,8 +156,17 @@ def apply_batch(
     return results
 
 
-def _update_leads(batch: Batch, events: Sequence[InboundEvent], qualifier: Qualifier) -> None:
-    """Merge profiles, re-score and requalify every lead these events touched."""
+def _update_leads(
+    batch: Batch,
+    events: Sequence[InboundEvent],
+    activities: Sequence[Mapping[str, Any]],
+    qualifier: Qualifier,
+) -> None:
+    """Merge profiles, re-score and requalify every lead these events touched.
+
+    Scores come from each lead's kept state and the batch's new ``activities``:
+    nothing here reads a lead's whole history.
+    """
     profiles: dict[str, dict[str, Any]] = {}
     for event in events:
         email = event.profile.email
@@ -165,13 +175,17 @@ def _update_leads(batch: Batch, events: Sequence[InboundEvent], qualifier: Quali
     if not profiles:
         return
     ids = {email: batch.leads[email]["id"] for email in profiles}
-    activities = event_store.activities_for(batch.conn, ids.values())
+    fresh: dict[int, list[Mapping[str, Any]]] = {}
+    for row in activities:
+        fresh.setdefault(row["lead_id"], []).append(row)
+    merged = {ids[email]: {**batch.leads[email], **profile} for email, profile in profiles.items()}
+    kept = score_touched(batch.conn, qualifier.rules, merged, fresh, batch.now)
     changed_profiles, scores, rescored_leads = [], [], {}
     for email, profile in profiles.items():
         stored = batch.leads[email]
         if any(stored[c] != profile[c] for c in PROFILE_COLUMNS):
             changed_profiles.append({"lead_id": ids[email], "updated_at": batch.now, **profile})
-        result = qualifier.rescore({**stored, **profile}, activities[ids[email]], batch.now)
+        result = qualifier.rescored(kept[ids[email]], batch.now)
         scores.append({"lead_id": ids[email], **result.columns})
         rescored_leads[email] = ({**stored, **profile, **result.columns}, result.score)
     event_store.update_leads(batch.conn, (*PROFILE_COLUMNS, "updated_at"), changed_profiles)
@@ -179,7 +193,7 @@ def _update_leads(batch: Batch, events: Sequence[InboundEvent], qualifier: Quali
     for email, (lead, score) in rescored_leads.items():
         moved = qualifier.requalify(batch.work, lead, score, batch.now)
         if moved is None:
-            rescored(batch.work, batch.leads[email], lead, batch.now)
+            score_changed(batch.work, batch.leads[email], lead, batch.now)
         batch.leads[email] = moved.as_dict() if moved is not None else lead
 
 
@@ -288,6 +302,8 @@ class EventWriter:
         self._max_batch_events = max_batch_events
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
+        #: CPU time the writer thread spent applying batches (how near saturation it runs)
+        self.cpu_seconds = 0.0
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="leadbot-writer", daemon=True)
@@ -327,7 +343,9 @@ class EventWriter:
                     break
                 batch.append(item)
                 size += len(item.events)
+            started = time.thread_time()
             self._write(batch)
+            self.cpu_seconds += time.thread_time() - started
 
     def _write(self, batch: list[_Submission]) -> None:
         items = [(submission.source, event) for submission in batch for event in submission.events]

@@ -1,6 +1,6 @@
 """From fresh activity to score to stage: the one way a lead changes stage.
 
-``Qualifier.rescore`` computes a lead's score columns; ``requalify`` applies
+``Qualifier.rescored`` gives the lead columns that store a score; ``requalify`` applies
 the stage move the new score implies (MQL, automatic disqualification).
 ``change_stage`` is how every move is stored — by ingest, Slack buttons,
 slash commands and the CLI alike — so every change gets the same effects
@@ -14,14 +14,14 @@ and the loser leaves the lead as the winner set it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from bot.config.rules import ScoringRules
 from bot.core.lifecycle import TransitionPlan, plan_after_score
-from bot.core.scoring import ActivityRecord, Score, score_lead
+from bot.core.scoring import Score
 from bot.leads.unit_of_work import Work
 from storage.enums import Stage
 from storage.qualification import record_answers
@@ -47,7 +47,7 @@ def change_stage(work: Work, lead: LeadRow, plan: TransitionPlan) -> LeadRow:
     return after
 
 
-def rescored(
+def score_changed(
     work: Work, before: Mapping[Any, Any], after: Mapping[Any, Any], now: datetime
 ) -> None:
     """Tell the features an undecided MQL's score or hotness changed (its cards follow)."""
@@ -75,11 +75,8 @@ class Rescored:
 class Qualifier:
     rules: ScoringRules
 
-    def rescore(
-        self, lead: Mapping[Any, Any], activities: Sequence[Mapping[Any, Any]], now: datetime
-    ) -> Rescored:
-        records = [ActivityRecord.from_row(a) for a in activities]
-        score = score_lead(lead, records, self.rules, now)
+    def rescored(self, score: Score, now: datetime) -> Rescored:
+        """The lead columns that store ``score``, computed at ``now``."""
         return Rescored(
             score,
             {

@@ -5,6 +5,11 @@ computed; the sweep recomputes the scores of leads still in play (``new``,
 ``mql``, ``recycled``) page by page, each page in its own short transaction,
 and applies the stage moves the new scores imply under the lifecycle policy
 (a falling score never demotes; a rules change may qualify new MQLs).
+
+Scores come from the leads' kept states (``bot.leads.kept_scores``), so a
+sweep costs about the same per lead however long its history; a change of
+the engagement or hot rules makes the states anew, page by page, here and
+not on the ingest path.
 """
 
 from __future__ import annotations
@@ -14,14 +19,14 @@ import hashlib
 import logging
 from datetime import datetime
 
-from bot.leads.qualify import Qualifier, rescored
+from bot.leads.kept_scores import score_stored, state_fingerprint
+from bot.leads.qualify import Qualifier, score_changed
 from bot.leads.unit_of_work import UnitOfWork
 from bot.runtime.clock import Clock
 from bot.runtime.schedule import Schedule
-from storage import event_store
+from storage import event_store, score_states
 from storage.app_state import read_state, write_state
 from storage.enums import Stage
-from storage.event_store import SCORE_COLUMNS
 
 log = logging.getLogger(__name__)
 
@@ -41,22 +46,20 @@ def rescore_all(
             leads = event_store.leads_page(conn, stages=IN_PLAY, after_id=after, limit=page_size)
             if not leads:
                 return count, moves
-            activities = event_store.activities_for(conn, [lead["id"] for lead in leads])
-            results = [
-                (lead, qualifier.rescore(lead, activities[lead["id"]], now)) for lead in leads
-            ]
-            event_store.update_leads(
-                conn,
-                SCORE_COLUMNS,
-                [{"lead_id": lead["id"], **result.columns} for lead, result in results],
-            )
-            for lead, result in results:
+            fingerprint = state_fingerprint(qualifier.rules)
+            for swept in score_stored(conn, qualifier.rules, leads, now):
+                lead, result = swept.lead, qualifier.rescored(swept.score, now)
+                if not score_states.save_swept(
+                    conn, lead["id"], lead["scored_at"], result.columns, swept.revision,
+                    swept.state, fingerprint,
+                ):  # fmt: skip
+                    continue  # an event scored it meanwhile; that score stands
+                count += 1
                 fresh = {**lead, **result.columns}
                 moved = qualifier.requalify(tx, fresh, result.score, now)
                 if moved is None:
-                    rescored(tx, lead, fresh, now)
+                    score_changed(tx, lead, fresh, now)
                 moves += moved is not None
-        count += len(leads)
         after = leads[-1]["id"]
 
 
@@ -77,13 +80,39 @@ def rescore_if_rules_changed(work: UnitOfWork, qualifier: Qualifier, now: dateti
     return True
 
 
+def build_missing_states(
+    work: UnitOfWork, qualifier: Qualifier, now: datetime, *, page_size: int = 500
+) -> int:
+    """Build the kept score state of every lead without one under the current rules.
+
+    Leads out of play, and every lead of a database that predates kept
+    states, get theirs here rather than in the transaction of their next
+    event. Returns how many were built.
+    """
+    fingerprint = state_fingerprint(qualifier.rules)
+    after, built = 0, 0
+    while True:
+        with work.begin() as tx:
+            leads = score_states.leads_without_state(
+                tx.conn, fingerprint, after_id=after, limit=page_size
+            )
+            if not leads:
+                return built
+            for swept in score_stored(tx.conn, qualifier.rules, leads, now):
+                built += score_states.save_if_unchanged(
+                    tx.conn, swept.lead["id"], swept.revision, swept.state, fingerprint
+                )
+        after = leads[-1]["id"]
+
+
 def add_rescore_jobs(
     schedule: Schedule, work: UnitOfWork, qualifier: Qualifier, clock: Clock
 ) -> None:
-    """At start-up, re-score if the rules changed; every hour, sweep for decay."""
+    """At start-up, re-score if the rules changed and build missing states; hourly, sweep."""
 
     async def on_start() -> None:
         await asyncio.to_thread(rescore_if_rules_changed, work, qualifier, clock())
+        await asyncio.to_thread(build_missing_states, work, qualifier, clock())
 
     async def decay_sweep() -> None:
         count, moves = await asyncio.to_thread(rescore_all, work, qualifier, clock())

@@ -7,9 +7,11 @@ commands, scheduled sweeps, the CLI) opens its transaction here::
         change_stage(work, lead, plan)
 
 ``work`` carries the connection and the effects, so a stage change or an
-erasure cannot forget them; leaving the block commits and then rings the
-delivery doorbell, so what the effects queued goes out at once. An
-exception rolls everything back and rings nothing.
+erasure cannot forget them; leaving the block commits and then, if the
+transaction queued outbox work, rings the delivery doorbell, so what the
+effects queued goes out at once (most ingest batches queue nothing, and a
+ring for nothing made every worker look). An exception rolls everything
+back and rings nothing.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from bot.delivery.doorbell import Doorbell
 from bot.leads.effects import Effects
+from storage.outbox import took_queued
 
 
 @dataclass(frozen=True)
@@ -40,10 +43,12 @@ class UnitOfWork:
 
     @contextmanager
     def begin(self) -> Iterator[Work]:
-        """A transaction: committed when the block ends, then delivery is woken."""
+        """A transaction: committed when the block ends, then delivery is woken if needed."""
         with self.engine.begin() as conn:
+            took_queued(conn)  # a mark left by a transaction that rolled back
             yield Work(conn, self.effects)
-        if self.doorbell is not None:
+            queued = took_queued(conn)
+        if queued and self.doorbell is not None:
             self.doorbell.ring()
 
     @contextmanager

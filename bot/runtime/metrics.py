@@ -9,6 +9,7 @@ from __future__ import annotations
 from prometheus_client import (
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     disable_created_metrics,
     generate_latest,
@@ -53,6 +54,12 @@ class Metrics:
             "Webhook request latency, from first byte read to answer",
             ["source"],
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+            registry=self.registry,
+        )
+        #: set to read the writer's counter (its rate over wall time is how busy it is)
+        self.writer_cpu_seconds = Gauge(
+            "leadbot_writer_cpu_seconds",
+            "CPU time the event writer thread has spent applying batches",
             registry=self.registry,
         )
 

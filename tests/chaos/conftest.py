@@ -10,7 +10,7 @@ import pytest
 
 from tests.chaos.cluster import Instance, upgrade, write_rules
 from tests.chaos.slack_fake import SlackFake
-from tests.support.database import truncate_all
+from tests.support.postgres import truncate_all
 from tests.support.servers import free_port
 
 #: one line per measured figure, printed after the run

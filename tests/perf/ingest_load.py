@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.demo.client import signed_request
+from storage.db import make_engine
+from storage.migrate import upgrade
 from tests.support.servers import start_server
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,6 +28,7 @@ ACTIVITY_MIX = (
 )  # fmt: skip
 
 LEADS = int(os.environ.get("BENCH_LEADS", "3000"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "64"))
 
 
 def document(n: int) -> dict:
@@ -135,3 +138,26 @@ def measure(
 
 def python() -> str:
     return sys.executable
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds a process (all its threads) has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def serve_leadbot(url: str, port: int, slack_api_url: str):  # type: ignore[no-untyped-def]
+    """The real server as in production: Slack is another process (here a stand-in)."""
+    upgrade(make_engine(url))
+    return start(
+        [python(), "-m", "bot.cli.main", "serve", "--port", str(port)],
+        {
+            "LEADBOT_DATABASE_URL": url,
+            "LEADBOT_WEBHOOK_SECRET": SECRET,
+            "SLACK_BOT_TOKEN": "xoxb-bench",
+            "SLACK_SIGNING_SECRET": "bench-signing-secret",
+            "LEADBOT_SLACK_API_URL": slack_api_url,
+            "LEADBOT_LOG_LEVEL": "WARNING",
+        },
+        port,
+    )

@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.leads.events import LeadIn
-from tests.support.database import truncate_all
 from tests.support.ingest import activity_event, live_app
+from tests.support.postgres import truncate_all
 
 NOTHING = {"event": 0, "lead": 0, "activity": 0}
 

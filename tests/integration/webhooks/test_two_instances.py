@@ -44,7 +44,7 @@ def _batch(rng: random.Random, index: int) -> dict[str, Any]:
 
 @pytest.fixture
 def postgres_url(postgres_database: str) -> str:
-    from tests.support.database import truncate_all
+    from tests.support.postgres import truncate_all
 
     truncate_all(postgres_database)
     return postgres_database

@@ -198,3 +198,22 @@ scoring:
     )
     assert score_lead(one, [], rules, NOW).fit == 4
     assert score_lead({"attributes": {"last_activity": "SMS Sent"}}, [], rules, NOW).fit == 0
+
+
+def test_a_profile_seen_before_scores_the_same_and_true_is_not_one() -> None:
+    rules = parse_config(
+        """\
+scoring:
+  threshold: {mql: 10}
+  fit:
+    - {label: Counted, field: attributes.seats, min: 1, points: 4}
+  disqualify:
+    - {label: Opted out, field: attributes.seats, equals: 0, reason: none wanted}
+"""
+    ).scoring
+    one, true = {"attributes": {"seats": 1}}, {"attributes": {"seats": True}}
+    for _ in range(2):  # the second round answers from what the first remembered
+        assert score_lead(one, [], rules, NOW).fit == 4
+        assert score_lead(true, [], rules, NOW).fit == 0  # a range never matches a boolean
+        assert score_lead({"attributes": {"seats": 0}}, [], rules, NOW).disqualify_reason
+        assert score_lead({"attributes": {"seats": [1]}}, [], rules, NOW).fit == 0
