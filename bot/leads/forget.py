@@ -1,7 +1,8 @@
 """Erase a lead's personal data on request, keeping the facts the funnel is made of.
 
 Erased: names, email (replaced by a placeholder that identifies no one), phone,
-company, job title, website, UTM and custom attributes, the per-rule details
+company, job title, website, UTM and custom attributes, the lead sources' ids
+for the person (aliases), the per-rule details
 of the score, free-text notes on transitions, the raw payloads of the lead's
 events and the properties of its activities, and the bodies of Slack
 messages already delivered about it. Kept: stages, transitions with their
@@ -24,6 +25,7 @@ from typing import Any, Protocol
 from sqlalchemy import update
 from sqlalchemy.engine import Connection
 
+from storage import aliases
 from storage.models import Activity, Event, Lead, Outbox, OutboxStatus, Transition
 
 _lead = Lead.__table__  # type: ignore[attr-defined]
@@ -128,6 +130,7 @@ def _erase(conn: Connection, lead: Mapping[str, Any], *, now: datetime) -> Erasu
     activities = conn.execute(
         update(_activity).where(_activity.c.lead_id == lead_id).values(properties={})
     ).rowcount
+    aliases.forget(conn, lead_id)
     notes = conn.execute(
         update(_transition)
         .where(_transition.c.lead_id == lead_id, _transition.c.note.is_not(None))
