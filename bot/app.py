@@ -31,6 +31,7 @@ from bot.sandbox.component import sandbox_component
 from bot.slack.component import SlackComponent
 from handlers.health import healthz, metrics
 from handlers.webhooks.generic import receive_webhook
+from handlers.webhooks.sources import source_routes
 from storage.db import make_engine
 
 ComponentFactory = Callable[[AppContext], Component]
@@ -90,6 +91,7 @@ def create_app(
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
+            *source_routes(),
             Route("/webhooks/{source}", receive_webhook, methods=["POST"]),
             *(route for part in parts for route in part.routes()),
         ],

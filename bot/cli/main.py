@@ -144,9 +144,20 @@ def db_current() -> None:
 
 
 @app.command()
-def secret() -> None:
+def secret(
+    token: Annotated[
+        bool,
+        typer.Option(
+            "--token",
+            help="A URL-safe token instead (LEADBOT_UNBOUNCE_TOKEN, or a vendor's secret).",
+        ),
+    ] = False,
+) -> None:
     """Print a new random webhook secret (whsec_…) for LEADBOT_WEBHOOK_SECRET."""
-    console.print("whsec_" + base64.b64encode(secrets.token_bytes(32)).decode())
+    if token:
+        console.print(secrets.token_urlsafe(32))
+    else:
+        console.print("whsec_" + base64.b64encode(secrets.token_bytes(32)).decode())
 
 
 @app.command("send-test-event")

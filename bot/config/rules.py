@@ -19,7 +19,7 @@ A fit rule tests one field, or gives ``all:`` — a list of field conditions
 that must all hold — to score a combination ("arrived through the API *and*
 last received an SMS") that neither field reveals alone.
 
-Further sections (Slack channels, digests, webhook subscribers) join
+Further sections (Slack channels, digests, webhook subscribers, lead sources) join
 :class:`LeadbotConfig` as optional sub-models.
 """
 
@@ -45,6 +45,7 @@ from pydantic import (
 from bot.commands.parse import CommandsConfig
 from bot.config.digests import DigestsConfig
 from bot.config.slack import SlackConfig
+from bot.config.sources import SourcesConfig
 from bot.config.webhooks import WebhooksConfig
 from bot.config.yaml_places import RulesError, read_yaml, validation_problems
 
@@ -250,6 +251,7 @@ class LeadbotConfig(_Model):
     digests: DigestsConfig = DigestsConfig()
     commands: CommandsConfig = CommandsConfig()
     webhooks: WebhooksConfig = WebhooksConfig()
+    sources: SourcesConfig = SourcesConfig()
 
 
 def default_rules_text() -> str:
