@@ -55,7 +55,7 @@ _HEURISTICS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("last_name", r"\b(last ?name|surname|family name|lname|nachname)\b"),
         ("job_title", r"\b(job|title|role|position|designation|occupation)\b"),
         ("company", r"\b(company|organi[sz]ation|business|employer|firm|firma|org)\b"),
-        ("name", r"^(your |full |contact )?name$|\b(your|full) name\b"),
+        ("name", r"^(\w+ ){0,2}name$|\b(your|full) name\b|^(nombre|nom|nome|naam)\b"),
         ("country", r"\bcountry\b"),
         ("industry", r"\b(industry|sector|vertical)\b"),
         ("source", r"^(lead )?source$"),

@@ -66,12 +66,13 @@ class SlackApp:
 
 @asynccontextmanager
 async def slack_app(
-    db_url: str, *, slack: FakeSlackServer | None = None
+    db_url: str, *, slack: FakeSlackServer | None = None, **settings: Any
 ) -> AsyncIterator[SlackApp]:
+    """``settings`` add to the test settings (a lead source's secret, say)."""
     fake = slack or FakeSlackServer(Workspace.demo(), token=TOKEN)
     engine = make_engine(db_url)
     app = create_app(
-        settings_for(db_url, fake.start()),
+        settings_for(db_url, fake.start(), **settings),
         engine=engine,
         components=[lambda ctx: SlackComponent(ctx, delivery=FAST)],
     )
@@ -79,7 +80,7 @@ async def slack_app(
         yield SlackApp(url, app.state.ctx, fake, http, people)
 
 
-def settings_for(db_url: str, api_url: str) -> Settings:
+def settings_for(db_url: str, api_url: str, **settings: Any) -> Settings:
     """Settings for a leadbot on ``db_url`` whose Slack is the stand-in at ``api_url``."""
     return Settings(
         database_url=db_url,
@@ -87,6 +88,7 @@ def settings_for(db_url: str, api_url: str) -> Settings:
         slack_bot_token=TOKEN,
         slack_signing_secret=SIGNING_SECRET,
         slack_api_url=api_url,
+        **settings,
     )
 
 

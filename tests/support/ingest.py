@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -11,7 +11,8 @@ import httpx
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from bot.app import create_app
+from bot.app import ComponentFactory, create_app
+from bot.config.rules import LeadbotConfig
 from bot.config.settings import Settings
 from bot.demo.client import signed_request
 from bot.runtime.context import AppContext
@@ -46,10 +47,16 @@ class LiveApp:
 
 
 @contextmanager
-def live_app(db_url: str, **settings: Any) -> Iterator[LiveApp]:
+def live_app(
+    db_url: str,
+    *,
+    components: Sequence[ComponentFactory] | None = None,
+    rules: LeadbotConfig | None = None,
+    **settings: Any,
+) -> Iterator[LiveApp]:
     engine = make_engine(db_url)
     config = Settings(database_url=db_url, webhook_secret=SECRET, **settings)
-    app = create_app(config, engine=engine)
+    app = create_app(config, engine=engine, config=rules, components=components)
     with ThreadedServer(app) as server, httpx.Client(timeout=10) as client:
         yield LiveApp(server.url, engine, client, app.state.ctx)
     engine.dispose()
