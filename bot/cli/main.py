@@ -21,6 +21,7 @@ from bot.cli.history import register as register_history
 from bot.cli.insights import insights_command
 from bot.cli.outbox import outbox_app
 from bot.cli.rules import init_command, rules_app
+from bot.cli.sources import sources_command
 from bot.config.settings import Settings
 
 app = typer.Typer(
@@ -38,6 +39,7 @@ app.command("init")(init_command)
 app.add_typer(outbox_app, name="outbox", help="Outgoing messages: list, retry what failed.")
 app.command("demo")(demo_command)
 app.command("forget")(forget_command)
+app.command("sources")(sources_command)
 register_history(app)
 app.add_typer(digest_app, name="digest", help="Digests: preview or send one now.")
 app.add_typer(schedule_app, name="schedule", help="Scheduled jobs and their next run.")
@@ -95,6 +97,7 @@ def _banner(settings: Settings) -> None:
         f"  mode:      {mode}",
         f"  database:  {_database_location(settings)}",
         f"  webhook:   POST {base}/webhooks/generic",
+        f"  sources:   {_sources_line(settings)}",
     ]
     if settings.sandbox:
         demo = "leadbot demo" + ("" if base == DEFAULT_BASE_URL else f" --url {base}")
@@ -106,6 +109,15 @@ def _banner(settings: Settings) -> None:
         ]
     for line in lines:
         console.print(line, highlight=False)
+
+
+def _sources_line(settings: Settings) -> str:
+    """Which native lead sources are on (``leadbot sources`` gives their URLs)."""
+    from bot.sources.registry import SOURCES
+
+    on = [name for name, source in SOURCES.items() if source.secret(settings) is not None]
+    listed = ", ".join(on) if on else "none (set LEADBOT_TYPEFORM_SECRET …)"
+    return f"{listed}  (leadbot sources lists their URLs)"
 
 
 def _database_location(settings: Settings) -> str:

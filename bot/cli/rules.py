@@ -13,6 +13,7 @@ from rich.table import Table
 
 from bot.cli.common import config_or_exit, fail, parse_since, settings_or_exit
 from bot.config.rules import ScoringRules, default_rules_text
+from bot.config.sources import SourcesConfig
 from bot.core.conditions import describe_condition, describe_rule
 from bot.core.lifecycle import qualifies
 from bot.core.scoring import ActivityRecord, score_lead
@@ -73,6 +74,23 @@ def _threshold_text(rules: ScoringRules) -> str:
     )
 
 
+def _sources_lines(sources: SourcesConfig) -> list[str]:
+    """One line per lead source whose mapping the file overrides."""
+    lines = []
+    for name in type(sources).model_fields:
+        mapping = getattr(sources, name)
+        counts = {
+            "field mapping": len(mapping.fields),
+            "activity rename": len(mapping.activities),
+            "form": len(getattr(mapping, "forms", {})),
+        }
+        parts = [f"{n} {what}{'s' * (n != 1)}" for what, n in counts.items() if n]
+        parts += [f"{k} {v}" for k in ("source", "campaign") if (v := getattr(mapping, k))]
+        if parts:
+            lines.append(f"sources.{name}: {', '.join(parts)}")
+    return lines
+
+
 @rules_app.command("check")
 def check(
     file: Annotated[
@@ -86,6 +104,8 @@ def check(
     console = Console()
     console.print(_summary(config.scoring))
     console.print(_threshold_text(config.scoring))
+    for line in _sources_lines(config.sources):
+        console.print(escape(line))
     console.print(
         f"[green]OK[/green]: {escape(str(path or 'the packaged default rules'))} is valid"
     )
