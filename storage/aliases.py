@@ -30,19 +30,30 @@ def emails_for(conn: Connection, keys: Iterable[tuple[str, str]]) -> dict[tuple[
 
 
 def record(conn: Connection, links: Mapping[tuple[str, str], int], now: datetime) -> None:
-    """Point each ``(source, alias)`` at its lead; the newest link wins."""
+    """Point each ``(source, alias)`` at its lead; the newest link wins.
+
+    Most links are known already (a Segment user sends many events): one read
+    finds them, and only new or moved ones are written.
+    """
     if not links:
         return
+    stmt = select(alias_table.c.source, alias_table.c.alias, alias_table.c.lead_id).where(
+        tuple_(alias_table.c.source, alias_table.c.alias).in_(list(links))
+    )
+    known = {(row.source, row.alias): row.lead_id for row in conn.execute(stmt)}
     rows: Sequence[dict[str, Any]] = [
         {"source": source, "alias": alias, "lead_id": lead_id, "updated_at": now}
         for (source, alias), lead_id in links.items()
+        if known.get((source, alias)) != lead_id
     ]
-    stmt = insert_for(conn, alias_table)
-    stmt = stmt.on_conflict_do_update(
+    if not rows:
+        return
+    upsert = insert_for(conn, alias_table)
+    upsert = upsert.on_conflict_do_update(
         index_elements=["source", "alias"],
-        set_={"lead_id": stmt.excluded.lead_id, "updated_at": stmt.excluded.updated_at},
+        set_={"lead_id": upsert.excluded.lead_id, "updated_at": upsert.excluded.updated_at},
     )
-    conn.execute(stmt, list(rows))
+    conn.execute(upsert, list(rows))
 
 
 def forget(conn: Connection, lead_id: int) -> int:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import cached_property
 from typing import Annotated, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
@@ -91,11 +92,15 @@ def _no_case_twins(values: dict[str, T]) -> dict[str, T]:
     return values
 
 
-def lookup(table: Mapping[str, T], *names: str | None) -> T | None:
-    """The entry for the first of ``names`` that ``table`` holds, ignoring case."""
-    if not table:
+def fold(table: Mapping[str, T]) -> dict[str, T]:
+    """``table`` keyed by case-folded keys, for ``lookup``."""
+    return {key.casefold(): value for key, value in table.items()}
+
+
+def lookup(folded: Mapping[str, T], *names: str | None) -> T | None:
+    """The entry of a ``fold``-ed table for the first of ``names`` it holds, ignoring case."""
+    if not folded:
         return None
-    folded = {key.casefold(): value for key, value in table.items()}
     for name in names:
         if name and (found := folded.get(name.casefold())) is not None:
             return found
@@ -130,11 +135,20 @@ class SourceMapping(_Model):
     campaign: Annotated[str, StringConstraints(min_length=1, max_length=300)] | None = None
 
     def field_target(self, *names: str | None) -> str | None:
-        return lookup(self.fields, *names)
+        return lookup(self._fields, *names)
 
     def activity(self, default: str, *names: str | None) -> str:
         """The activity type to record: renamed by ``activities`` when it names one of these."""
-        return lookup(self.activities, *names, default) or default
+        return lookup(self._activities, *names, default) or default
+
+    # folded once: every answer of every delivery is looked up
+    @cached_property
+    def _fields(self) -> dict[str, str]:
+        return fold(self.fields)
+
+    @cached_property
+    def _activities(self) -> dict[str, str]:
+        return fold(self.activities)
 
 
 class FormSourceMapping(SourceMapping):
@@ -146,7 +160,11 @@ class FormSourceMapping(SourceMapping):
     )
 
     def form(self, *names: str | None) -> FormSettings:
-        return lookup(self.forms, *names) or FormSettings()
+        return lookup(self._forms, *names) or FormSettings()
+
+    @cached_property
+    def _forms(self) -> dict[str, FormSettings]:
+        return fold(self.forms)
 
 
 class SourcesConfig(_Model):

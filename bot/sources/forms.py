@@ -22,8 +22,9 @@ breaks ingestion: at worst it is a new attribute.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
 
 from bot.config.sources import IGNORE, FormSettings, SourceMapping
@@ -63,6 +64,8 @@ _HEURISTICS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     )
 )
 _UTM = re.compile(r"utm_[a-z0-9_]+")
+#: what ``_reads_like`` says of a utm_* name: not a field of its own, never guessed further
+_UTM_NAME = "utm"
 
 #: claim priorities: an explicit mapping beats the type, the type beats the words
 _MAPPED, _TYPED, _GUESSED = 0, 1, 2
@@ -99,15 +102,18 @@ def lead_from_answers(
     *,
     form: FormSettings,
     default_source: str,
+    known: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The ``lead`` of a generic event document for these answers."""
+    """The ``lead`` of a generic event document for these answers.
+
+    ``known`` maps ids the vendor fixes itself (Segment's reserved traits) to
+    their fields; the rules file's mapping still comes first.
+    """
+    targets = [_mapped(answer, mapping, known or {}) for answer in answers]
     claims = sorted(
-        (
-            claim
-            for index, answer in enumerate(answers)
-            if (claim := _claim(answer, mapping, index))
-        ),
-        key=lambda claim: (claim[0], claim[1]),
+        claim
+        for index, (answer, target) in enumerate(zip(answers, targets, strict=True))
+        if (claim := _claim(answer, target, index)) is not None
     )
     fields: dict[str, Any] = {}
     claimed: set[int] = set()
@@ -120,8 +126,8 @@ def lead_from_answers(
     attributes = {
         k.removeprefix("attributes."): v for k, v in fields.items() if k.startswith("attributes.")
     }
-    for index, answer in enumerate(answers):
-        if index in claimed or _empty(answer.value) or _mapped(answer, mapping) == IGNORE:
+    for index, (answer, target) in enumerate(zip(answers, targets, strict=True)):
+        if index in claimed or target == IGNORE or _empty(answer.value):
             continue
         key = answer.key
         if key is None:
@@ -147,18 +153,20 @@ def lead_from_answers(
     return lead
 
 
-def _mapped(answer: Answer, mapping: SourceMapping) -> str | None:
-    return mapping.field_target(*answer.ids, answer.name, answer.label, answer.key)
+def _mapped(answer: Answer, mapping: SourceMapping, known: Mapping[str, str]) -> str | None:
+    """The target the rules file (or the vendor's fixed ids) gives the answer, if any."""
+    if mapping.fields:
+        target = mapping.field_target(*answer.ids, answer.name, answer.label, answer.key)
+        if target is not None:
+            return target
+    return next((known[i] for i in answer.ids if i in known), None)
 
 
-def _claim(answer: Answer, mapping: SourceMapping, index: int) -> tuple[int, int, str, Any] | None:
-    """(priority, position, target, value) when the answer fills a field, else None."""
-    if _empty(answer.value):
+def _claim(answer: Answer, target: str | None, index: int) -> tuple[int, int, str, Any] | None:
+    """(priority, position, field, value) when the answer fills a field, else None."""
+    if _empty(answer.value) or target == IGNORE:
         return None
-    target = _mapped(answer, mapping)
     if target is not None:
-        if target == IGNORE:
-            return None
         if target.startswith("attributes."):
             return _MAPPED, index, target, answer.value
         value = _scalar(answer.value)
@@ -167,24 +175,24 @@ def _claim(answer: Answer, mapping: SourceMapping, index: int) -> tuple[int, int
         return None
     if answer.kind in _BY_KIND:
         return _TYPED, index, _BY_KIND[answer.kind], value
-    guessed = _guess(answer)
-    if guessed is None or (guessed == "email" and "@" not in str(value)):
+    guessed = next((f for text in (answer.name, answer.label) if (f := _reads_like(text))), None)
+    if guessed is None or guessed == _UTM_NAME or (guessed == "email" and "@" not in str(value)):
         return None
     return _GUESSED, index, guessed, value
 
 
-def _guess(answer: Answer) -> str | None:
-    """The field the answer's name or label reads like (never its ids: random ids hold words)."""
-    for text in (answer.name, answer.label):
-        if not text:
-            continue
-        if _UTM.fullmatch(slug(text) or ""):
-            return None
-        said = words(text)
-        for field, pattern in _HEURISTICS:
-            if pattern.search(said):
-                return field
-    return None
+@lru_cache(maxsize=4096)
+def _reads_like(text: str | None) -> str | None:
+    """The field a name or label reads like (cached: a form's labels repeat in every delivery).
+
+    Never asked of ids: random ids hold words ("xTelOrg").
+    """
+    if not text:
+        return None
+    if _UTM.fullmatch(slug(text) or ""):
+        return _UTM_NAME
+    said = words(text)
+    return next((field for field, pattern in _HEURISTICS if pattern.search(said)), None)
 
 
 def _empty(value: Any) -> bool:

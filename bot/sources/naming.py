@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
@@ -17,6 +18,7 @@ _NON_WORD = re.compile(r"[^a-z0-9]+")
 _FOLD = str.maketrans({"ß": "ss", "æ": "ae", "ø": "o", "œ": "oe", "đ": "d", "ł": "l", "þ": "th"})
 
 
+@lru_cache(maxsize=4096)  # a form's labels and a source's trait names repeat in every delivery
 def words(text: str) -> str:
     """``"What's your firstName?"`` → ``"what s your first name"``: ASCII words, single spaces."""
     split = _CAMEL.sub(" ", text)
@@ -25,6 +27,7 @@ def words(text: str) -> str:
     return _NON_WORD.sub(" ", ascii_text).strip()
 
 
+@lru_cache(maxsize=4096)
 def slug(text: str, *, limit: int = 64) -> str | None:
     """An attribute key (``[a-z0-9_]``, at most ``limit`` long), or None if nothing is left."""
     key = words(text).replace(" ", "_")[:limit].strip("_")

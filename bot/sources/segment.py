@@ -20,7 +20,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from bot.config.sources import FormSettings, SourceMapping, SourcesConfig, lookup
+from bot.config.sources import FormSettings, SourceMapping, SourcesConfig, fold, lookup
 from bot.sources.delivery import (
     Delivery,
     SignatureError,
@@ -40,12 +40,14 @@ from bot.sources.signing import body_matches, encode, hmac_digest, required_head
 NAME = "segment"
 HEADER = "X-Signature"
 #: track event names and the activity each records unless the rules file says otherwise
-EVENTS = {
-    "Demo Requested": "demo_request",
-    "Signed Up": "trial_signup",
-    "Trial Started": "trial_signup",
-    "Pricing Viewed": "pricing_view",
-}
+EVENTS = fold(
+    {
+        "Demo Requested": "demo_request",
+        "Signed Up": "trial_signup",
+        "Trial Started": "trial_signup",
+        "Pricing Viewed": "pricing_view",
+    }
+)
 #: Segment's reserved traits (both spellings) and the lead field each fills
 TRAITS = {
     "email": "email",
@@ -112,8 +114,9 @@ def _message(raw: Any, mapping: SourceMapping, now: datetime) -> SourceEvent:
         answers.append(
             Answer(ids=("email",), label="email", value=properties["email"], kind="email")
         )
-    traits_mapping = mapping.model_copy(update={"fields": {**TRAITS, **mapping.fields}})
-    lead = lead_from_answers(answers, traits_mapping, form=FormSettings(), default_source=NAME)
+    lead = lead_from_answers(
+        answers, mapping, form=FormSettings(), default_source=NAME, known=TRAITS
+    )
     document: dict[str, Any] = {
         "id": key,
         "type": "lead.profile",

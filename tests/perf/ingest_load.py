@@ -44,15 +44,27 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def write_requests(path: Path, count: int, document_for) -> None:  # type: ignore[no-untyped-def]
-    """Pre-sign ``count`` distinct events; wrk has no HMAC of its own."""
+#: one request to replay: path, headers, body
+Request = tuple[str, dict[str, str], bytes]
+
+
+def generic_request(n: int, document: dict) -> Request:
+    """``document`` for ``POST /webhooks/generic``, signed with Standard Webhooks."""
+    headers, body = signed_request(SECRET, document, msg_id=f"msg_{n}")
+    return "/webhooks/generic", headers, body
+
+
+def write_requests(path: Path, count: int, document_for, request=generic_request) -> None:  # type: ignore[no-untyped-def]
+    """Pre-sign ``count`` distinct requests; wrk has no HMAC of its own.
+
+    ``request(n, document)`` signs the n-th document for its route (the
+    generic webhook by default, or a lead source's).
+    """
     with path.open("w") as out:
         for n in range(count):
-            headers, body = signed_request(SECRET, document_for(n), msg_id=f"msg_{n}")
-            out.write(
-                f"{headers['webhook-id']}\t{headers['webhook-timestamp']}\t"
-                f"{headers['webhook-signature']}\t{body.decode()}\n"
-            )
+            route, headers, body = request(n, document_for(n))
+            fields = [route, *(part for pair in headers.items() for part in pair), body.decode()]
+            out.write("\t".join(fields) + "\n")
 
 
 def run_wrk(
@@ -70,7 +82,7 @@ def run_wrk(
             "5s",
             "-s",
             str(LUA),
-            f"http://127.0.0.1:{port}/webhooks/generic",
+            f"http://127.0.0.1:{port}/",
             "--",
             str(requests_file),
             str(threads),
