@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from sqlalchemy import select
 
 from bot.sources.registry import SOURCES
 from storage.models import Activity, Event, Lead
-from tests.support.ingest import LiveApp
+
+if TYPE_CHECKING:
+    from tests.support.ingest import LiveApp
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "lead_sources"
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from standardwebhooks import Webhook
@@ -13,8 +12,8 @@ from bot.sources import calendly, jsjson, segment, tally, typeform, unbounce, we
 from bot.sources.delivery import Delivery, SignatureError
 from bot.sources.signing import encode, hmac_digest
 from handlers.webhooks.generic import standard_headers
+from tests.support.sources import FIXTURES
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "lead_sources"
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
 

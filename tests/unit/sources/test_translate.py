@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -14,8 +13,8 @@ from bot.config.sources import SourcesConfig
 from bot.sources import calendly, segment, tally, typeform, unbounce, webflow
 from bot.sources.delivery import Delivery, PayloadError, SourceEvent
 from bot.sources.inbound import inbound_events
+from tests.support.sources import FIXTURES
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "lead_sources"
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 PLAIN = SourcesConfig()
 
