@@ -126,8 +126,8 @@ def lead_from_answers(
     attributes = {
         k.removeprefix("attributes."): v for k, v in fields.items() if k.startswith("attributes.")
     }
-    for index, (answer, target) in enumerate(zip(answers, targets, strict=True)):
-        if index in claimed or target == IGNORE or _empty(answer.value):
+    for index, (answer, mapped) in enumerate(zip(answers, targets, strict=True)):
+        if index in claimed or mapped == IGNORE or _empty(answer.value):
             continue
         key = answer.key
         if key is None:

@@ -59,7 +59,7 @@ def _stamp(when: datetime) -> str:
 
 def _typeform(now: datetime) -> tuple[str, str, list[bytes]]:
     email = "hannah.weber@lumenwerk.example"
-    questions = [
+    questions: list[tuple[str, str, str, dict[str, Any]]] = [
         ("first_name", "What's your first name?", "short_text", {"type": "text", "text": "Hannah"}),
         ("last_name", "And your last name?", "short_text", {"type": "text", "text": "Weber"}),
         ("work_email", "Your work email", "email", {"type": "email", "email": email}),

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString
 
 import storage.types
 
@@ -25,8 +25,8 @@ def upgrade() -> None:
     op.create_table(
         "lead_alias",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("source", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("alias", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
+        sa.Column("source", AutoString(length=64), nullable=False),
+        sa.Column("alias", AutoString(length=255), nullable=False),
         sa.Column("lead_id", sa.Integer(), nullable=False),
         sa.Column("updated_at", storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["lead_id"], ["lead.id"]),
