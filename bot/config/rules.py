@@ -45,28 +45,14 @@ from pydantic import (
 from bot.commands.parse import CommandsConfig
 from bot.config.digests import DigestsConfig
 from bot.config.slack import SlackConfig
-from bot.config.sources import SourcesConfig
+from bot.config.sources import LEAD_FIELDS, SourcesConfig
 from bot.config.webhooks import WebhooksConfig
 from bot.config.yaml_places import RulesError, read_yaml, validation_problems
 
-#: profile fields a condition may name; ``attributes.<name>`` reaches custom attributes
-PROFILE_FIELDS = frozenset(
-    {
-        "email",
-        "email_domain",
-        "first_name",
-        "last_name",
-        "company",
-        "job_title",
-        "country",
-        "company_size",
-        "industry",
-        "phone",
-        "website",
-        "source",
-        "campaign",
-    }
-)
+#: profile fields a condition may name: those a source may fill (a full ``name`` is
+#: split into first and last) and the email's domain; ``attributes.<name>`` reaches
+#: custom attributes
+PROFILE_FIELDS = (LEAD_FIELDS - {"name"}) | {"email_domain"}
 
 #: operators of a condition; exactly one is given per condition
 OPERATORS = ("equals", "in", "not_in", "contains", "regex", "range", "present")

@@ -32,7 +32,7 @@ from bot.sources.delivery import (
     parse_time,
     stored_only,
 )
-from bot.sources.forms import Answer, lead_from_answers
+from bot.sources.forms import Answer, form_event, lead_from_answers
 from bot.sources.signing import check_window, encode, epoch, hmac_digest, matches, required_header
 
 NAME = "calendly"
@@ -145,30 +145,19 @@ def _invitee(
 def _routing_form(
     key: str, body: dict[str, Any], raw: Any, mapping: FormSourceMapping, now: datetime
 ) -> SourceEvent:
-    form = mapping.form(body.get("routing_form"))
-    result = as_dict(body.get("result"))
-    document = {
-        "id": key,
-        "type": "lead.activity",
-        "occurred_at": parse_time(body.get("created_at"), now).isoformat(),
-        "lead": lead_from_answers(
-            [*_questions(body), *_tracking(body)], mapping, form=form, default_source=NAME
-        ),
-        "activity": {
-            "type": form.activity or mapping.activity("form_submit"),
-            "properties": {
-                k: v
-                for k, v in (
-                    ("form_id", body.get("routing_form")),
-                    ("form_name", "Calendly routing form"),
-                    ("result", result.get("value")),
-                )
-                if v is not None
-            },
-        },
-    }
     submitter = body.get("submitter") if body.get("submitter_type") == "Invitee" else None
-    return SourceEvent(document, raw, aliases=_invitee_alias(submitter))
+    return form_event(
+        key,
+        raw,
+        [*_questions(body), *_tracking(body)],
+        mapping,
+        source=NAME,
+        form_id=body.get("routing_form"),
+        form_name="Calendly routing form",
+        occurred_at=parse_time(body.get("created_at"), now),
+        details={"result": as_dict(body.get("result")).get("value")},
+        aliases=_invitee_alias(submitter),
+    )
 
 
 def _questions(body: dict[str, Any]) -> list[Answer]:

@@ -24,10 +24,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 from typing import Any, Literal
 
-from bot.config.sources import IGNORE, FormSettings, SourceMapping
+from bot.config.sources import IGNORE, FormSettings, FormSourceMapping, SourceMapping
+from bot.sources.delivery import SourceEvent
 from bot.sources.naming import slug, words
 
 Kind = Literal[
@@ -94,6 +96,40 @@ class Answer:
             if text and (key := slug(text)):
                 return key
         return None
+
+
+def form_event(
+    key: str,
+    raw: Any,
+    answers: Sequence[Answer],
+    mapping: FormSourceMapping,
+    *,
+    source: str,
+    form_id: Any,
+    form_name: Any,
+    occurred_at: datetime,
+    details: Mapping[str, Any] | None = None,
+    aliases: tuple[str, ...] = (),
+    activity: str = "form_submit",
+) -> SourceEvent:
+    """A submitted form as a ``lead.activity``: the answers' lead, the form's id and name.
+
+    The rules file may name the form (by id or name) to set its activity type,
+    source and campaign, or rename the activity for every form of the vendor.
+    """
+    form = mapping.form(form_id, form_name)
+    properties = {"form_id": form_id, "form_name": form_name, **(details or {})}
+    document = {
+        "id": key,
+        "type": "lead.activity",
+        "occurred_at": occurred_at.isoformat(),
+        "lead": lead_from_answers(answers, mapping, form=form, default_source=source),
+        "activity": {
+            "type": form.activity or mapping.activity(activity),
+            "properties": {k: v for k, v in properties.items() if v not in (None, "", {})},
+        },
+    }
+    return SourceEvent(document, raw, aliases=aliases)
 
 
 def lead_from_answers(

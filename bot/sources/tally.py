@@ -26,7 +26,7 @@ from bot.sources.delivery import (
     parse_time,
     stored_only,
 )
-from bot.sources.forms import Answer, Kind, lead_from_answers
+from bot.sources.forms import Answer, Kind, form_event
 from bot.sources.signing import body_matches, encode, hmac_digest, required_header
 
 NAME = "tally"
@@ -78,30 +78,20 @@ def translate(delivery: Delivery, sources: SourcesConfig, now: datetime) -> list
     fields = [field for field in as_list(data.get("fields")) if isinstance(field, dict)]
     keys = {str(field.get("key")) for field in fields}
     answers = [_answer(field) for field in fields if not _option_echo(field, keys)]
-    form = mapping.form(data.get("formId"), data.get("formName"))
     respondent = data.get("respondentId")
-    document = {
-        "id": key,
-        "type": "lead.activity",
-        "occurred_at": parse_time(
-            data.get("createdAt") or envelope.get("createdAt"), now
-        ).isoformat(),
-        "lead": lead_from_answers(answers, mapping, form=form, default_source=NAME),
-        "activity": {
-            "type": form.activity or mapping.activity("form_submit"),
-            "properties": {
-                k: v
-                for k, v in (
-                    ("form_id", data.get("formId")),
-                    ("form_name", data.get("formName")),
-                    ("response_id", data.get("responseId")),
-                )
-                if v is not None
-            },
-        },
-    }
-    aliases = (f"respondent:{respondent}",) if isinstance(respondent, str) and respondent else ()
-    return [SourceEvent(document, payload, aliases=aliases)]
+    event = form_event(
+        key,
+        payload,
+        answers,
+        mapping,
+        source=NAME,
+        form_id=data.get("formId"),
+        form_name=data.get("formName"),
+        occurred_at=parse_time(data.get("createdAt") or envelope.get("createdAt"), now),
+        details={"response_id": data.get("responseId")},
+        aliases=(f"respondent:{respondent}",) if isinstance(respondent, str) and respondent else (),
+    )
+    return [event]
 
 
 def _option_echo(field: dict[str, Any], keys: set[str]) -> bool:

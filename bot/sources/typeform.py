@@ -27,7 +27,7 @@ from bot.sources.delivery import (
     parse_time,
     stored_only,
 )
-from bot.sources.forms import Answer, Kind, lead_from_answers
+from bot.sources.forms import Answer, Kind, form_event
 from bot.sources.signing import encode, hmac_digest, matches, required_header
 
 NAME = "typeform"
@@ -83,34 +83,28 @@ def translate(delivery: Delivery, sources: SourcesConfig, now: datetime) -> list
         Answer(ids=(name,), label=name, value=value, kind="hidden", name=name)
         for name, value in as_dict(response.get("hidden")).items()
     ]
-    form_id = response.get("form_id") or definition.get("id")
-    form_name = definition.get("title")
-    form = mapping.form(form_id, form_name)
-    properties: dict[str, Any] = {
-        "form_id": form_id,
-        "form_name": form_name,
-        "response_id": response.get("token"),
-        "score": as_dict(response.get("calculated")).get("score"),
-        "variables": {
-            variable["key"]: variable.get(variable.get("type", ""))
-            for variable in as_list(response.get("variables"))
-            if isinstance(variable, dict) and isinstance(variable.get("key"), str)
-        },
+    variables = {
+        item["key"]: item.get(item.get("type", ""))
+        for item in as_list(response.get("variables"))
+        if isinstance(item, dict) and isinstance(item.get("key"), str)
     }
-    default = _ACTIVITIES[kind]
-    document = {
-        "id": key,
-        "type": "lead.activity",
-        "occurred_at": parse_time(
-            response.get("submitted_at") or response.get("landed_at"), now
-        ).isoformat(),
-        "lead": lead_from_answers(answers, mapping, form=form, default_source=NAME),
-        "activity": {
-            "type": form.activity or mapping.activity(default),
-            "properties": {k: v for k, v in properties.items() if v not in (None, {})},
+    event = form_event(
+        key,
+        payload,
+        answers,
+        mapping,
+        source=NAME,
+        form_id=response.get("form_id") or definition.get("id"),
+        form_name=definition.get("title"),
+        occurred_at=parse_time(response.get("submitted_at") or response.get("landed_at"), now),
+        details={
+            "response_id": response.get("token"),
+            "score": as_dict(response.get("calculated")).get("score"),
+            "variables": variables,
         },
-    }
-    return [SourceEvent(document, payload)]
+        activity=_ACTIVITIES[kind],
+    )
+    return [event]
 
 
 def _fields(fields: list[Any], parent: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:

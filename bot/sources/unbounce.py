@@ -31,7 +31,7 @@ from bot.sources.delivery import (
     load_json,
     stored_only,
 )
-from bot.sources.forms import Answer, lead_from_answers
+from bot.sources.forms import Answer, form_event
 
 NAME = "unbounce"
 #: fields Unbounce adds to every submission: about the page, not the person
@@ -93,24 +93,21 @@ def translate(delivery: Delivery, sources: SourcesConfig, now: datetime) -> list
         for name, values in parse_qs(urlsplit(str(page_url or "")).query).items()
         if name.startswith("utm_")
     ]
-    form = mapping.form(page_id, page_name)
-    properties = {
-        "form_id": page_id,
-        "form_name": page_name,
-        "variant": _one(form_fields.get("variant")) or _one(submission.get("variant")),
-        "page_url": page_url,
-    }
-    document = {
-        "id": key,
-        "type": "lead.activity",
-        "occurred_at": _submitted_at(date, time, now).isoformat(),
-        "lead": lead_from_answers(answers, mapping, form=form, default_source=NAME),
-        "activity": {
-            "type": form.activity or mapping.activity("form_submit"),
-            "properties": {k: v for k, v in properties.items() if v},
+    event = form_event(
+        key,
+        raw,
+        answers,
+        mapping,
+        source=NAME,
+        form_id=page_id,
+        form_name=page_name,
+        occurred_at=_submitted_at(date, time, now),
+        details={
+            "variant": _one(form_fields.get("variant")) or _one(submission.get("variant")),
+            "page_url": page_url,
         },
-    }
-    return [SourceEvent(document, raw)]
+    )
+    return [event]
 
 
 def _decode(delivery: Delivery) -> tuple[dict[str, Any], dict[str, Any]]:

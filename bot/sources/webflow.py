@@ -26,7 +26,7 @@ from bot.sources.delivery import (
     parse_time,
     stored_only,
 )
-from bot.sources.forms import Answer, Kind, lead_from_answers
+from bot.sources.forms import Answer, Kind, form_event
 from bot.sources.signing import (
     check_window,
     encode,
@@ -95,24 +95,18 @@ def translate(delivery: Delivery, sources: SourcesConfig, now: datetime) -> list
         Answer(ids=(name,), label=name, value=value, kind=_kind(types.get(name), value), name=name)
         for name, value in data.items()
     ]
-    form = mapping.form(submission.get("formId"), submission.get("name"))
-    properties = {
-        "form_id": submission.get("formId"),
-        "form_name": submission.get("name"),
-        "site_id": submission.get("siteId"),
-        "response_id": submission.get("id"),
-    }
-    document = {
-        "id": key,
-        "type": "lead.activity",
-        "occurred_at": parse_time(submission.get("submittedAt"), now).isoformat(),
-        "lead": lead_from_answers(answers, mapping, form=form, default_source=NAME),
-        "activity": {
-            "type": form.activity or mapping.activity("form_submit"),
-            "properties": {k: v for k, v in properties.items() if v is not None},
-        },
-    }
-    return [SourceEvent(document, payload)]
+    event = form_event(
+        key,
+        payload,
+        answers,
+        mapping,
+        source=NAME,
+        form_id=submission.get("formId"),
+        form_name=submission.get("name"),
+        occurred_at=parse_time(submission.get("submittedAt"), now),
+        details={"site_id": submission.get("siteId"), "response_id": submission.get("id")},
+    )
+    return [event]
 
 
 def _submission(envelope: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
