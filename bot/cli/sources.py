@@ -11,15 +11,15 @@ from rich.markup import escape
 from rich.table import Table
 
 from bot.cli.common import engine_or_exit, fail, settings_or_exit
-from bot.sources.registry import SOURCES
-from bot.sources.samples import sample
-from storage.deliveries import last_deliveries
 
 console = Console(soft_wrap=True, highlight=False)
 
 
 def sources_command() -> None:
     """List the lead sources: the URL to give each vendor, whether it is on, its last delivery."""
+    from bot.sources.registry import SOURCES  # here, so `leadbot --help` stays quick
+    from storage.deliveries import last_deliveries
+
     settings = settings_or_exit()
     engine = engine_or_exit(settings)
     with engine.connect() as conn:
@@ -61,6 +61,9 @@ def _when(last: tuple[datetime, str] | None) -> str:
 
 def send_sample(name: str, base_url: str, watch: str) -> None:
     """``leadbot demo --source NAME``: one vendor's sample delivery, signed, to a running server."""
+    from bot.sources.registry import SOURCES
+    from bot.sources.samples import sample
+
     source = SOURCES.get(name)
     if source is None:
         raise typer.BadParameter(f"use one of {', '.join(SOURCES)}", param_hint="--source")
