@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -56,7 +56,6 @@ class SourceEvent:
     raw: Any
     aliases: tuple[str, ...] = ()
     problem: str | None = None
-    warnings: tuple[str, ...] = field(default_factory=tuple)
 
 
 def load_json(body: bytes) -> Any:

@@ -29,7 +29,7 @@ def inbound_events(
 
 
 def _inbound(item: SourceEvent, now: datetime, may_hold_nul: bool) -> InboundEvent:
-    notes = [*item.warnings, *([item.problem] if item.problem else [])]
+    notes = [item.problem] if item.problem else []
     raw = _clean(item.raw) if may_hold_nul else item.raw
     raw = raw if isinstance(raw, dict) else {"body": raw}
     document = item.document
