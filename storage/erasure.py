@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.engine import Connection
 
+from storage import aliases
 from storage.enums import OutboxStatus
 from storage.models import Activity, Event, Lead, Outbox, Transition
 from storage.qualification import erase_text_answers
@@ -62,6 +63,7 @@ def erase_lead(
         update(_activity).where(_activity.c.lead_id == lead_id).values(properties={})
     ).rowcount
     forget_states(conn, [lead_id])  # filters on the erased properties score differently now
+    aliases.forget(conn, lead_id)
     notes = conn.execute(
         update(_transition)
         .where(_transition.c.lead_id == lead_id, _transition.c.note.is_not(None))

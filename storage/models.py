@@ -113,7 +113,8 @@ class Event(SQLModel, table=True):
         default_factory=dict, sa_column=Column(JSONType, nullable=False)
     )
     lead_id: int | None = Field(default=None, foreign_key="lead.id", index=True)
-    #: ``accepted`` or ``refused`` (an outcome that broke a lifecycle rule, kept for audit)
+    #: ``accepted``; ``refused`` (an outcome that broke a lifecycle rule, kept for audit); or
+    #: ``unmapped`` (a lead source's payload that names no lead, kept for audit, no lead_id)
     status: str = Field(default="accepted", max_length=16, nullable=False)
     error: str | None = Field(default=None, max_length=1000)
 
@@ -157,6 +158,27 @@ class LeadScoreState(SQLModel, table=True):
     state: str = Field(sa_column=Column(Text, nullable=False))
     #: bumped on every write; a sweep writes only over the revision it read
     revision: int = Field(default=1, nullable=False)
+
+
+class LeadAlias(SQLModel, table=True):
+    """A lead source's own id for a lead's person (a Segment user id, a Calendly invitee).
+
+    Later events from that source which carry the id but no email find the lead through it.
+    """
+
+    __tablename__ = "lead_alias"
+    __table_args__ = (
+        UniqueConstraint("source", "alias", name="uq_lead_alias_source_alias"),
+        Index("ix_lead_alias_lead_id", "lead_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=64, nullable=False)
+    alias: str = Field(max_length=255, nullable=False)
+    lead_id: int = Field(foreign_key="lead.id", nullable=False)
+    updated_at: datetime = Field(
+        default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False)
+    )
 
 
 class Transition(SQLModel, table=True):

@@ -35,16 +35,27 @@ def demo_command(
     pause: Annotated[
         float, typer.Option(min=0, help="Seconds between leads, so cards arrive one by one.")
     ] = 0.5,
+    source: Annotated[
+        str | None,
+        typer.Option(
+            help="Send one lead the way a vendor would instead: typeform, tally, webflow, "
+            "calendly, segment or unbounce (signed with that source's secret)."
+        ),
+    ] = None,
 ) -> None:
-    """Send a stream of sample leads (hot, lukewarm, disqualified) to a running server."""
+    """Send sample leads (hot, lukewarm, disqualified) to a running server, or one vendor's."""
     import httpx
 
+    from bot.cli.sources import send_sample
     from bot.sandbox.component import sandbox_url
 
     settings = settings_or_exit()
     base_url = (url or settings.base_url).rstrip("/")
-    leads = sample_leads()[:count]
     watch = sandbox_url(base_url) if settings.sandbox else "your Slack sales channel"
+    if source is not None:
+        send_sample(source, base_url, watch)
+        return
+    leads = sample_leads()[:count]
     console.print(f"Sending {counted(len(leads), 'sample lead')} to {base_url}/webhooks/generic")
     console.print(f"Watch the cards arrive at [bold]{watch}[/bold]\n")
 

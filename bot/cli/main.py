@@ -32,6 +32,7 @@ from bot.cli.history import register as register_history
 from bot.cli.insights import insights_command
 from bot.cli.outbox import outbox_app
 from bot.cli.rules import init_command, rules_app
+from bot.cli.sources import sources_command
 
 if TYPE_CHECKING:
     from bot.config.settings import Settings
@@ -51,6 +52,7 @@ app.command("init")(init_command)
 app.add_typer(outbox_app, name="outbox", help="Outgoing messages: list, retry what failed.")
 app.command("demo")(demo_command)
 app.command("forget")(forget_command)
+app.command("sources")(sources_command)
 register_history(app)
 app.add_typer(digest_app, name="digest", help="Digests: preview or send one now.")
 app.add_typer(schedule_app, name="schedule", help="Scheduled jobs and their next run.")
@@ -135,6 +137,7 @@ def _banner(settings: Settings) -> None:
         f"  mode:      {mode}",
         f"  database:  {_database_location(settings)}",
         f"  webhook:   POST {base}/webhooks/generic",
+        f"  sources:   {_sources_line(settings)}",
     ]
     if settings.sandbox:
         demo = "leadbot demo" + ("" if base == DEFAULT_BASE_URL else f" --url {base}")
@@ -167,6 +170,15 @@ REMOTE_SANDBOX_WARNING = (
     "WARNING: anyone with LEADBOT_SANDBOX_PASSWORD can see every lead and decide them;",
     "WARNING: it is for trying leadbot out, not for real leads. Use a Slack workspace for those.",
 )
+
+
+def _sources_line(settings: Settings) -> str:
+    """Which native lead sources are on (``leadbot sources`` gives their URLs)."""
+    from bot.sources.registry import SOURCES
+
+    on = [name for name, source in SOURCES.items() if source.secret(settings) is not None]
+    listed = ", ".join(on) if on else "none (set LEADBOT_TYPEFORM_SECRET …)"
+    return f"{listed}  (leadbot sources lists their URLs)"
 
 
 def _database_location(settings: Settings) -> str:
@@ -208,9 +220,20 @@ def db_current() -> None:
 
 
 @app.command()
-def secret() -> None:
+def secret(
+    token: Annotated[
+        bool,
+        typer.Option(
+            "--token",
+            help="A URL-safe token instead (LEADBOT_UNBOUNCE_TOKEN, or a vendor's secret).",
+        ),
+    ] = False,
+) -> None:
     """Print a new random webhook secret (whsec_…) for LEADBOT_WEBHOOK_SECRET."""
-    console.print("whsec_" + base64.b64encode(secrets.token_bytes(32)).decode())
+    if token:
+        console.print(secrets.token_urlsafe(32))
+    else:
+        console.print("whsec_" + base64.b64encode(secrets.token_bytes(32)).decode())
 
 
 @app.command("send-test-event")

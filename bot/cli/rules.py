@@ -24,6 +24,7 @@ from bot.core.wording import counted
 if TYPE_CHECKING:
     from bot.config.qualification import QualificationConfig
     from bot.config.rules import ScoringRules
+    from bot.config.sources import SourcesConfig
 
 rules_app = typer.Typer(help="Check, explain and try out scoring rules.", no_args_is_help=True)
 
@@ -92,6 +93,23 @@ def _questions_text(qualification: QualificationConfig) -> str:
     return escape(f"Accept asks {len(questions)} qualification question(s): {asked}")
 
 
+def _sources_lines(sources: SourcesConfig) -> list[str]:
+    """One line per lead source whose mapping the file overrides."""
+    lines = []
+    for name in type(sources).model_fields:
+        mapping = getattr(sources, name)
+        counts = {
+            "field mapping": len(mapping.fields),
+            "activity rename": len(mapping.activities),
+            "form": len(getattr(mapping, "forms", {})),
+        }
+        parts = [f"{n} {what}{'s' * (n != 1)}" for what, n in counts.items() if n]
+        parts += [f"{k} {v}" for k in ("source", "campaign") if (v := getattr(mapping, k))]
+        if parts:
+            lines.append(f"sources.{name}: {', '.join(parts)}")
+    return lines
+
+
 @rules_app.command("check")
 def check(
     file: Annotated[
@@ -105,6 +123,8 @@ def check(
     console = Console()
     console.print(_summary(config.scoring))
     console.print(_threshold_text(config.scoring))
+    for line in _sources_lines(config.sources):
+        console.print(escape(line))
     console.print(_questions_text(config.qualification), highlight=False)
     what = f"{escape(str(path))} is" if path else "the packaged default rules are"
     console.print(f"[green]OK[/green]: {what} valid")

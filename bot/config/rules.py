@@ -19,8 +19,8 @@ A fit rule tests one field, or gives ``all:`` — a list of field conditions
 that must all hold — to score a combination ("arrived through the API *and*
 last received an SMS") that neither field reveals alone.
 
-Further sections (Slack channels, digests, webhook subscribers, qualification
-questions) join
+Further sections (Slack channels, digests, webhook subscribers, lead sources,
+qualification questions, routing) join
 :class:`LeadbotConfig` as optional sub-models.
 """
 
@@ -49,27 +49,14 @@ from bot.config.digests import DigestsConfig
 from bot.config.qualification import QualificationConfig
 from bot.config.routing import RoutingConfig
 from bot.config.slack import SlackConfig
+from bot.config.sources import LEAD_FIELDS, SourcesConfig
 from bot.config.webhooks import WebhooksConfig
 from bot.config.yaml_places import RulesError, read_yaml, validation_problems
 
-#: profile fields a condition may name; ``attributes.<name>`` reaches custom attributes
-PROFILE_FIELDS = frozenset(
-    {
-        "email",
-        "email_domain",
-        "first_name",
-        "last_name",
-        "company",
-        "job_title",
-        "country",
-        "company_size",
-        "industry",
-        "phone",
-        "website",
-        "source",
-        "campaign",
-    }
-)
+#: profile fields a condition may name: those a source may fill (a full ``name`` is
+#: split into first and last) and the email's domain; ``attributes.<name>`` reaches
+#: custom attributes
+PROFILE_FIELDS = (LEAD_FIELDS - {"name"}) | {"email_domain"}
 
 #: operators of a condition; exactly one is given per condition
 OPERATORS = ("equals", "in", "not_in", "contains", "regex", "range", "present")
@@ -254,6 +241,7 @@ class LeadbotConfig(_Model):
     digests: DigestsConfig = DigestsConfig()
     commands: CommandsConfig = CommandsConfig()
     webhooks: WebhooksConfig = WebhooksConfig()
+    sources: SourcesConfig = SourcesConfig()
     qualification: QualificationConfig = QualificationConfig()
     routing: RoutingConfig = RoutingConfig()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import ipaddress
+import re
 import secrets
 from pathlib import Path
 from typing import Literal
@@ -32,6 +33,8 @@ SANDBOX_SIGNING_SECRET = "leadbot-sandbox-signing-secret"
 SANDBOX_BOT_TOKEN = "xoxb-sandbox"
 #: the shortest sandbox password accepted
 SANDBOX_PASSWORD_MIN = 12
+#: a secret that travels in a URL path (the Unbounce token)
+_URL_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,}")
 
 
 class ConfigError(Exception):
@@ -81,6 +84,36 @@ class Settings(BaseSettings):
         default=None,
         validation_alias="LEADBOT_WEBHOOK_SECRET",
         description="Standard Webhooks secret (whsec_…) for POST /webhooks/generic.",
+    )
+    typeform_secret: SecretStr | None = Field(
+        default=None,
+        validation_alias="LEADBOT_TYPEFORM_SECRET",
+        description="Typeform webhook secret; set: POST /webhooks/typeform is on.",
+    )
+    tally_secret: SecretStr | None = Field(
+        default=None,
+        validation_alias="LEADBOT_TALLY_SECRET",
+        description="Tally signing secret; set: POST /webhooks/tally is on.",
+    )
+    webflow_secret: SecretStr | None = Field(
+        default=None,
+        validation_alias="LEADBOT_WEBFLOW_SECRET",
+        description="Webflow webhook secret key; set: POST /webhooks/webflow is on.",
+    )
+    calendly_secret: SecretStr | None = Field(
+        default=None,
+        validation_alias="LEADBOT_CALENDLY_SECRET",
+        description="Calendly signing key; set: POST /webhooks/calendly is on.",
+    )
+    segment_secret: SecretStr | None = Field(
+        default=None,
+        validation_alias="LEADBOT_SEGMENT_SECRET",
+        description="Segment shared secret; set: POST /webhooks/segment is on.",
+    )
+    unbounce_token: SecretStr | None = Field(
+        default=None,
+        validation_alias="LEADBOT_UNBOUNCE_TOKEN",
+        description="Token in the Unbounce URL; set: POST /webhooks/unbounce/TOKEN is on.",
     )
     host: str = Field(
         default="127.0.0.1", validation_alias="LEADBOT_HOST", description="Address to listen on."
@@ -197,6 +230,13 @@ class Settings(BaseSettings):
         if not self.database_url.startswith(("sqlite:", "postgresql")):
             problems.append(
                 "LEADBOT_DATABASE_URL: use sqlite:///path.db or postgresql+psycopg://user@host/db"
+            )
+        if self.unbounce_token is not None and not _URL_TOKEN.fullmatch(
+            self.unbounce_token.get_secret_value()
+        ):
+            problems.append(
+                "LEADBOT_UNBOUNCE_TOKEN: it goes in a URL: use at least 16 characters from "
+                "A-Z a-z 0-9 - _ (`leadbot secret --token` makes one)"
             )
         if self.config_path is not None and not self.config_path.is_file():
             problems.append(f"LEADBOT_CONFIG: no such file: {self.config_path}")

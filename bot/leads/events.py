@@ -25,9 +25,11 @@ from pydantic import (
     StringConstraints,
     TypeAdapter,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from bot.core.normalise import (
     clean_text,
@@ -71,6 +73,9 @@ def _storable(value: datetime) -> datetime:
 Timestamp = Annotated[AwareDatetime, AfterValidator(_storable)]
 _attribute_key = TypeAdapter(AttributeKey)
 
+#: the email of an event whose source named none; the writer finds the lead by its aliases
+UNKNOWN_EMAIL = ""
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -81,7 +86,10 @@ class LeadIn(BaseModel):
 
     model_config = ConfigDict(extra="allow", str_strip_whitespace=True)
 
-    email: Annotated[str, StringConstraints(max_length=320)]
+    #: required, except from a lead source that may know the person only by its own id
+    email: Annotated[str, StringConstraints(max_length=320)] | None = Field(
+        default=None, validate_default=True
+    )
     first_name: Name | None = None
     last_name: Name | None = None
     name: Name | None = Field(
@@ -101,8 +109,12 @@ class LeadIn(BaseModel):
 
     @field_validator("email")
     @classmethod
-    def _email(cls, value: str) -> str:
-        return normalise_email(value)
+    def _email(cls, value: str | None, info: ValidationInfo) -> str:
+        if value is not None:
+            return normalise_email(value)
+        if info.context and info.context.get("anonymous"):
+            return UNKNOWN_EMAIL
+        raise PydanticCustomError("missing", "Field required")
 
     @model_validator(mode="after")
     def _extra_keys_are_attribute_names(self) -> LeadIn:
@@ -168,6 +180,7 @@ class Profile:
 
     Plain dataclasses from here on: the input is validated already, and
     building a pydantic model per event would validate it all over again.
+    ``email`` is ``UNKNOWN_EMAIL`` when a lead source named none.
     """
 
     email: str
@@ -187,6 +200,9 @@ class InboundEvent:
     raw: dict[str, Any]
     activity: ActivityIn | None = None
     outcome: OutcomeIn | None = None
+    #: a lead source's own ids for the person (a Segment user id): recorded for the lead
+    #: when the event names an email, used to find the lead when it does not
+    aliases: tuple[str, ...] = ()
 
 
 class InvalidPayload(Exception):
@@ -197,24 +213,28 @@ class InvalidPayload(Exception):
         self.errors = errors
 
 
-def parse_events(document: Any, *, delivery_id: str, now: datetime) -> list[InboundEvent]:
+def parse_events(
+    document: Any, *, delivery_id: str, now: datetime, anonymous: bool = False
+) -> list[InboundEvent]:
     """Validate a decoded JSON body into normalised events, or raise ``InvalidPayload``.
 
     An event without its own ``id`` takes the delivery's id (with its position
     in a batch), so a retried delivery is recognised as a duplicate. Values
     the database cannot keep (``bot.leads.json_limits``) are refused first,
-    so whatever passes here can be stored.
+    so whatever passes here can be stored. ``anonymous`` lets a lead name no
+    email (a lead source's translation, whose aliases may find the lead).
     """
     if len(delivery_id) > MAX_DELIVERY_ID:
         raise InvalidPayload([("webhook-id", f"must be at most {MAX_DELIVERY_ID} characters")])
     if problems := json_problems(document):
         raise InvalidPayload(problems)
     batch = isinstance(document, dict) and "events" in document
+    context = {"anonymous": anonymous}
     try:
         events = (
-            BatchIn.model_validate(document).events
+            BatchIn.model_validate(document, context=context).events
             if batch
-            else [_single.validate_python(document)]
+            else [_single.validate_python(document, context=context)]
         )
     except ValidationError as exc:
         raise InvalidPayload(describe(exc)) from None
@@ -299,7 +319,8 @@ def _profile(lead: LeadIn) -> Profile:
             warnings.append("lead.phone: not a possible phone number; kept as attribute")
     if lead.utm:
         fields["utm"] = dict(lead.utm)
-    return Profile(email=lead.email, fields=fields, attributes=attributes, warnings=warnings)
+    email = lead.email or UNKNOWN_EMAIL
+    return Profile(email=email, fields=fields, attributes=attributes, warnings=warnings)
 
 
 def _free_form(event: ProfileEvent | ActivityEvent | OutcomeEvent) -> list[tuple[str, Any]]:

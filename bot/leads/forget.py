@@ -1,7 +1,8 @@
 """Erase a lead's personal data on request, keeping the facts the funnel is made of.
 
 Erased: names, email (replaced by a placeholder that identifies no one), phone,
-company, job title, website, UTM and custom attributes, the per-rule details
+company, job title, website, UTM and custom attributes, the lead sources' ids
+for the person (aliases), the per-rule details
 of the score, free-text notes on transitions and free-text answers to the
 qualification questions, the raw payloads of the lead's
 events and the properties of its activities, and the bodies of Slack

@@ -2,7 +2,11 @@
 
 ``apply_batch`` is the unit of work: store the raw events (idempotent on their
 ids), upsert their leads, record activities and merge profiles — set-based,
-a few statements for the whole batch. ``EventWriter`` runs it on a single
+a few statements for the whole batch. An event from a lead source that names
+no email finds its lead through the source's own id for the person (an
+alias, such as a Segment user id, recorded when an earlier event, or another
+in the same batch, named both); one that finds none is stored for
+audit only, as ``unmapped``. ``EventWriter`` runs it on a single
 writer thread with *group commit*: whatever requests queued up while the
 previous transaction committed are applied together and committed once. A
 request is answered only after the commit that holds its events, so a 2xx
@@ -25,6 +29,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 from bot.core.lifecycle import Actor, ActorKind, IllegalTransition, NotAllowed, plan_transition
@@ -32,7 +37,7 @@ from bot.leads.events import InboundEvent, OutcomeIn
 from bot.leads.kept_scores import score_touched
 from bot.leads.qualify import Qualifier, change_stage, score_changed
 from bot.leads.unit_of_work import UnitOfWork, Work
-from storage import event_store
+from storage import aliases, event_store
 from storage.db import failure_summary, is_conflict_abort
 from storage.event_store import PROFILE_COLUMNS, SCORE_COLUMNS
 from storage.rows import LeadRow
@@ -86,8 +91,9 @@ class Batch:
         self, work: Work, items: Sequence[tuple[str, InboundEvent]], now: datetime
     ) -> None:
         self.work, self.conn, self.now = work, work.conn, now
-        # sorted: every instance locks lead rows in one global order, so none deadlock
-        creators = sorted({e.profile.email for _, e in items if e.outcome is None})
+        # sorted: every instance locks lead rows in one global order, so none deadlock;
+        # an event with no email (a lead source named none, no alias found) makes no lead
+        creators = sorted({e.profile.email for _, e in items if e.outcome is None} - {""})
         self.leads: dict[str, Mapping[Any, Any]] = dict(
             event_store.upsert_leads(self.conn, creators, now)
         )
@@ -116,6 +122,7 @@ def apply_batch(
     the stage their score implies. Outcomes then move SQLs to won or lost.
     """
     conn = work.conn
+    items = _resolve_aliases(conn, items)
     first: dict[tuple[str, str], int] = {}
     for index, (source, event) in enumerate(items):
         first.setdefault((source, event.external_id), index)
@@ -141,11 +148,15 @@ def apply_batch(
         and (refusal := _apply_outcome(batch, items[i], stored, qualifier)) is not None
     }
 
+    aliases.record(conn, _alias_links(batch, [items[i] for i in fresh]), now)
+
     fresh_set = set(fresh)
     results = []
     for index, (source, event) in enumerate(items):
         if index in fresh_set:
             warnings = tuple(event.profile.warnings)
+            if (unmapped := _unmapped(event)) is not None:
+                refusals[index] = Refusal(202, "unmapped", unmapped)
             result = IngestResult(
                 event.external_id, batch.lead_id(event), False, warnings, refusals.get(index)
             )
@@ -154,6 +165,60 @@ def apply_batch(
             lead_id = event_leads.get((source, event.external_id))
             results.append(IngestResult(event.external_id, lead_id, duplicate=True))
     return results
+
+
+def _resolve_aliases(
+    conn: Connection, items: Sequence[tuple[str, InboundEvent]]
+) -> Sequence[tuple[str, InboundEvent]]:
+    """Give each event without an email the email of the lead one of its aliases names.
+
+    An alias named with an email in this batch counts before one stored
+    earlier (it is newer), whatever the order within the batch: the two
+    events of one burst may arrive the other way round.
+    """
+    if all(event.profile.email or not event.aliases for _, event in items):
+        return items
+    named = {
+        (source, alias): event.profile.email
+        for source, event in items
+        if event.profile.email
+        for alias in event.aliases
+    }
+    wanted = {
+        (source, alias)
+        for source, event in items
+        if not event.profile.email
+        for alias in event.aliases
+    }
+    known = {**aliases.emails_for(conn, wanted - named.keys()), **named}
+    resolved = []
+    for source, event in items:
+        email = next((known[k] for a in event.aliases if (k := (source, a)) in known), None)
+        if not event.profile.email and email is not None:
+            event = replace(event, profile=replace(event.profile, email=email))
+        resolved.append((source, event))
+    return resolved
+
+
+def _alias_links(
+    batch: Batch, items: Sequence[tuple[str, InboundEvent]]
+) -> dict[tuple[str, str], int]:
+    """(source, alias) → lead for the new events that name both; the latest in the batch wins."""
+    return {
+        (source, alias): lead_id
+        for source, event in items
+        if event.aliases and (lead_id := batch.lead_id(event)) is not None
+        for alias in event.aliases
+    }
+
+
+def _unmapped(event: InboundEvent) -> str | None:
+    """Why an event reaches no lead, or None when it does."""
+    if event.profile.email:
+        return None
+    if event.aliases:
+        return f"no email, and no lead is known by {', '.join(event.aliases)} yet"
+    return "no email to identify the lead by"
 
 
 def _update_leads(
@@ -238,13 +303,17 @@ def _deal_columns(outcome: OutcomeIn) -> dict[str, Any]:
 
 def _event_row(item: tuple[str, InboundEvent], now: datetime) -> dict[str, Any]:
     source, event = item
+    unmapped = _unmapped(event)
     return {
         "source": source,
         "external_id": event.external_id,
         "type": event.type,
         "received_at": now,
         "payload": event.raw,
-        "status": "accepted",
+        "status": "accepted" if unmapped is None else "unmapped",
+        "error": None
+        if unmapped is None
+        else "; ".join([unmapped, *event.profile.warnings])[:1000],
         "lead_id": None,
     }
 
@@ -253,10 +322,11 @@ def _activity_row(
     item: tuple[str, InboundEvent], batch: Batch, stored: Mapping[tuple[str, str], int]
 ) -> dict[str, Any] | None:
     source, event = item
-    if event.activity is None:
+    lead_id = batch.lead_id(event)
+    if event.activity is None or lead_id is None:
         return None
     return {
-        "lead_id": batch.lead_id(event),
+        "lead_id": lead_id,
         "event_id": stored[(source, event.external_id)],
         "type": event.activity.type,
         "occurred_at": event.occurred_at,

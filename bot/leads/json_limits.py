@@ -36,6 +36,36 @@ def json_problems(document: Any) -> list[tuple[str, str]]:
     return problems
 
 
+def storable(value: Any, depth: int = 0) -> Any:
+    """``value`` made storable, for payloads kept for audit that nobody may be refused for.
+
+    NULs go, lone surrogates become "?", numbers beyond 64 bits and
+    non-finite ones become text, and what lies deeper than ``MAX_DEPTH`` is
+    replaced by a note: a lead source's payload is kept as nearly as it can be.
+    """
+    if isinstance(value, str):
+        return _storable_text(value)
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return value if INT64_MIN <= value <= INT64_MAX else str(value)
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, dict | list) and depth >= MAX_DEPTH:
+        return f"(left out: {TOO_DEEP})"
+    if isinstance(value, dict):
+        return {_storable_text(str(k)): storable(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [storable(item, depth + 1) for item in value]
+    return str(value)
+
+
+def _storable_text(text: str) -> str:
+    if _string_problem(text) is None:
+        return text
+    return text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+
+
 def printable_key(key: str) -> str:
     """A key as it can appear in an error path: lone surrogates spelled as ``\\udXXX``."""
     return key.encode("utf-8", "backslashreplace").decode("utf-8")

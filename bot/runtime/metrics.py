@@ -43,6 +43,12 @@ class Metrics:
             ["source"],
             registry=self.registry,
         )
+        self.events_unmapped = Counter(
+            "leadbot_events_unmapped",
+            "Lead source events stored for audit only: they name no email or known alias",
+            ["source"],
+            registry=self.registry,
+        )
         self.requests_rejected = Counter(
             "leadbot_webhook_requests_rejected",
             "Webhook requests refused, by reason",

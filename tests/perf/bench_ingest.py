@@ -3,7 +3,9 @@
     python tests/perf/bench_ingest.py        (BENCH_SECONDS=20 BENCH_CONNECTIONS=64 by default)
 
 Prints events/s, p50/p99 latency, peak RSS, server CPU per event and the
-ratio to the baseline for: SQLite at saturation (wrk, closed loop); SQLite in
+ratio to the baseline for: SQLite at saturation (wrk, closed loop); the same
+stream sent as Segment ``track`` calls to ``POST /webhooks/segment`` (a vendor
+route: its own signature, translation and an alias per event); SQLite in
 an open loop at half that rate (p50/p99 of service, not of queueing);
 PostgreSQL with one instance, then two instances sharing the load (one wrk
 per instance, connections split evenly), where the CPU of the database's
@@ -19,13 +21,16 @@ sending mostly page views, with a demo or contact request now and then.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -33,12 +38,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bot.demo.client import signed_request
 from bot.sandbox.server import FakeSlackServer
+from bot.sources import segment
 from tests.perf import postgres_load
 from tests.perf.ingest_load import (
     CONNECTIONS,
     SECRET,
+    SEGMENT_SECRET,
     LoadResult,
+    Request,
     document,
+    generic_request,
     measure,
     process_cpu,
     python,
@@ -55,10 +64,34 @@ REQUESTS = int(os.environ.get("BENCH_REQUESTS", "150000"))
 BATCH_EVENTS = int(os.environ.get("BENCH_BATCH_EVENTS", "100000"))
 
 
-def signed(work: Path, name: str, first: int = 0) -> Path:
+def signed(work: Path, name: str, first: int = 0, request: Any = generic_request) -> Path:
     path = work / f"{name}.tsv"
-    write_requests(path, REQUESTS, lambda n: document(first + n))
+    write_requests(path, REQUESTS, lambda n: document(first + n), request)
     return path
+
+
+def segment_request(n: int, event: dict[str, Any]) -> Request:
+    """The same event as Segment's Webhooks destination sends a ``track`` call."""
+    lead, activity = event["lead"], event["activity"]
+    message = {
+        "type": "track",
+        "messageId": f"seg_{n}",
+        "userId": f"user-{lead['email']}",
+        "event": activity["type"],
+        "properties": activity["properties"],
+        "context": {
+            "traits": {
+                "email": lead["email"],
+                "firstName": lead["first_name"],
+                "lastName": lead["last_name"],
+                "title": lead["job_title"],
+                "company": {"name": lead["company"], "employee_count": lead["company_size"]},
+                "address": {"country": lead["country"]},
+            }
+        },
+    }
+    body = json.dumps(message, separators=(",", ":")).encode()
+    return "/webhooks/segment", segment.sign(body, SEGMENT_SECRET, datetime.now(UTC)), body
 
 
 def report(label: str, result: LoadResult, base: LoadResult, cpu_us: float) -> None:
@@ -82,11 +115,16 @@ def run_baseline(work: Path) -> LoadResult:
         baseline.wait()
 
 
-def run_sqlite(work: Path, slack: str, name: str, rate: float | None) -> tuple[LoadResult, float]:
-    """At saturation (``rate`` None) or in an open loop at ``rate``; and CPU µs per event."""
+def run_sqlite(
+    work: Path, slack: str, name: str, rate: float | None, request: Any = generic_request
+) -> tuple[LoadResult, float]:
+    """At saturation (``rate`` None) or in an open loop at ``rate``; and CPU µs per event.
+
+    ``request`` says which route the stream is sent to (the generic one, or a vendor's).
+    """
     port = free_port()
     server = serve_leadbot(f"sqlite:///{work / name}.db", port, slack)
-    requests = signed(work, name)
+    requests = signed(work, name, request=request)
     try:
         cpu = process_cpu(server.pid)
         if rate is None:
@@ -166,6 +204,10 @@ def main() -> None:
         verdict = "met" if ratio >= 0.35 and real.p99_ms < 100 else "NOT met"
         print(f"ingest: {real.events_per_s:,.0f} events/s (ratio {ratio:.2f} vs baseline)")
         print(f"target ratio >= 0.35 with p99 < 100 ms: {verdict}", flush=True)
+
+        vendor, cpu = run_sqlite(work, slack.api_url, "segment", None, segment_request)
+        report("leadbot ingest through POST /webhooks/segment (SQLite)", vendor, base, cpu)
+        print(f"segment route: {vendor.events_per_s / real.events_per_s:.2f} of the generic route")
 
         rate = real.events_per_s / 2
         steady, cpu = run_sqlite(work, slack.api_url, "open_loop", rate)

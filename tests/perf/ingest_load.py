@@ -17,6 +17,8 @@ from tests.support.servers import start_server
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+#: the Segment source's secret the benchmark server is given
+SEGMENT_SECRET = "bench-segment-shared-secret"
 LUA = Path(__file__).with_name("ingest_wrk.lua")
 
 TITLES = ["VP Marketing", "CTO", "Student", "Head of Sales", "Engineer", "Director of IT"]
@@ -79,15 +81,27 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def write_requests(path: Path, count: int, document_for) -> None:  # type: ignore[no-untyped-def]
-    """Pre-sign ``count`` distinct events; wrk has no HMAC of its own."""
+#: one request to replay: path, headers, body
+Request = tuple[str, dict[str, str], bytes]
+
+
+def generic_request(n: int, document: dict) -> Request:
+    """``document`` for ``POST /webhooks/generic``, signed with Standard Webhooks."""
+    headers, body = signed_request(SECRET, document, msg_id=f"msg_{n}")
+    return "/webhooks/generic", headers, body
+
+
+def write_requests(path: Path, count: int, document_for, request=generic_request) -> None:  # type: ignore[no-untyped-def]
+    """Pre-sign ``count`` distinct requests; wrk has no HMAC of its own.
+
+    ``request(n, document)`` signs the n-th document for its route (the
+    generic webhook by default, or a lead source's).
+    """
     with path.open("w") as out:
         for n in range(count):
-            headers, body = signed_request(SECRET, document_for(n), msg_id=f"msg_{n}")
-            out.write(
-                f"{headers['webhook-id']}\t{headers['webhook-timestamp']}\t"
-                f"{headers['webhook-signature']}\t{body.decode()}\n"
-            )
+            route, headers, body = request(n, document_for(n))
+            fields = [route, *(part for pair in headers.items() for part in pair), body.decode()]
+            out.write("\t".join(fields) + "\n")
 
 
 def run_wrk(
@@ -105,7 +119,7 @@ def run_wrk(
             "5s",
             "-s",
             str(LUA),
-            f"http://127.0.0.1:{port}/webhooks/generic",
+            f"http://127.0.0.1:{port}/",
             "--",
             str(requests_file),
             str(threads),
@@ -154,6 +168,7 @@ def serve_leadbot(url: str, port: int, slack_api_url: str):  # type: ignore[no-u
         {
             "LEADBOT_DATABASE_URL": url,
             "LEADBOT_WEBHOOK_SECRET": SECRET,
+            "LEADBOT_SEGMENT_SECRET": SEGMENT_SECRET,
             "SLACK_BOT_TOKEN": "xoxb-bench",
             "SLACK_SIGNING_SECRET": "bench-signing-secret",
             "LEADBOT_SLACK_API_URL": slack_api_url,

@@ -1,5 +1,6 @@
 -- Replays pre-signed, distinct lead events: each wrk thread takes every Nth line
 -- of the file so no event is sent twice. Prints a JSON summary at the end.
+-- A line is: path, then header name and value pairs, then the body, tab-separated.
 local threads = {}
 local counter = 0
 
@@ -16,13 +17,11 @@ function init(args)
   local index = 0
   for line in io.lines(args[1]) do
     if index % nthreads == id then
-      local msg_id, ts, sig, body = line:match("([^\t]*)\t([^\t]*)\t([^\t]*)\t(.*)")
-      table.insert(requests, wrk.format("POST", "/webhooks/generic", {
-        ["content-type"] = "application/json",
-        ["webhook-id"] = msg_id,
-        ["webhook-timestamp"] = ts,
-        ["webhook-signature"] = sig,
-      }, body))
+      local fields = {}
+      for field in line:gmatch("[^\t]+") do table.insert(fields, field) end
+      local headers = {}
+      for i = 2, #fields - 1, 2 do headers[fields[i]] = fields[i + 1] end
+      table.insert(requests, wrk.format("POST", fields[1], headers, fields[#fields]))
     end
     index = index + 1
   end

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from standardwebhooks import Webhook
 
 from bot.app import Features, create_app
+from bot.config.rules import LeadbotConfig
 from bot.config.settings import Settings
 from bot.demo.client import signed_request
 from bot.runtime.services import Services
@@ -58,11 +59,15 @@ class LiveApp:
 
 @contextmanager
 def live_app(
-    db_url: str, *, features: Features | None = None, **settings: Any
+    db_url: str,
+    *,
+    features: Features | None = None,
+    rules: LeadbotConfig | None = None,
+    **settings: Any,
 ) -> Iterator[LiveApp]:
     engine = make_engine(db_url)
     config = Settings(database_url=db_url, webhook_secret=SECRET, **settings)
-    app = create_app(config, engine=engine, features=features)
+    app = create_app(config, engine=engine, config=rules, features=features)
     with ThreadedServer(app) as server, httpx.Client(timeout=10) as client:
         yield LiveApp(server.url, engine, client, app.state.services)
     engine.dispose()
@@ -74,3 +79,7 @@ def activity_event(email: str = "jane@example.com", **lead: Any) -> dict[str, An
         "lead": {"email": email, **lead},
         "activity": {"type": "demo_request", "properties": {"page": "/demo"}},
     }
+
+
+#: an app that only ingests: no Slack, no outbound webhooks, no sandbox
+INGEST_ONLY = Features(slack=False, webhooks=False, sandbox=False)

@@ -104,14 +104,16 @@ async def slack_app(
     slack: FakeSlackServer | None = None,
     config: LeadbotConfig | None = None,
     webhooks: DeliveryConfig | None = None,
+    **settings: Any,
 ) -> AsyncIterator[SlackApp]:
     """A leadbot on the packaged rules, or ``config``, with Slack played by ``slack``;
-    with outbound webhooks too when ``webhooks`` says how they deliver."""
+    with outbound webhooks too when ``webhooks`` says how they deliver. ``settings``
+    add to the test settings (a lead source's secret, say)."""
     fake = slack or FakeSlackServer(Workspace.demo(), token=TOKEN)
     engine = make_engine(db_url)
     clock = SettableClock()
     app = create_app(
-        settings_for(db_url, fake.start()),
+        settings_for(db_url, fake.start(), **settings),
         engine=engine,
         config=config,
         features=Features(
@@ -123,7 +125,7 @@ async def slack_app(
         yield SlackApp.of(app, url, fake, http, people)
 
 
-def settings_for(db_url: str, api_url: str) -> Settings:
+def settings_for(db_url: str, api_url: str, **settings: Any) -> Settings:
     """Settings for a leadbot on ``db_url`` whose Slack is the stand-in at ``api_url``."""
     return Settings(
         database_url=db_url,
@@ -131,6 +133,7 @@ def settings_for(db_url: str, api_url: str) -> Settings:
         slack_bot_token=TOKEN,
         slack_signing_secret=SIGNING_SECRET,
         slack_api_url=api_url,
+        **settings,
     )
 
 
