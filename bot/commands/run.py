@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import update
 from sqlalchemy.engine import Connection, Engine, RowMapping
 
+from bot.commands import replies
 from bot.commands.parse import (
     Assign,
     Disqualify,
@@ -32,7 +33,6 @@ from bot.commands.parse import (
     Show,
     Stats,
 )
-from bot.commands import replies
 from bot.config.rules import LeadbotConfig
 from bot.core.funnel import read_funnel
 from bot.core.lifecycle import Actor, ActorKind, IllegalTransition, NotAllowed, plan_transition

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
-from bot.commands.parse import ADMIN_ONLY, DECIDER_ONLY, DigestPreview, Help, UsageError, parse
 from bot.commands import replies
+from bot.commands.parse import ADMIN_ONLY, DECIDER_ONLY, DigestPreview, Help, UsageError, parse
 from bot.commands.run import Caller, Services, answer
 from bot.config.rules import LeadbotConfig
 from bot.digests.job import compose
