@@ -21,13 +21,9 @@ from rich.table import Table
 from bot.cli.common import config_or_exit, engine_or_exit, err, fail, settings_or_exit
 from bot.config.rules import LeadbotConfig, ScoringRules
 from bot.core.conditions import describe_rule
-from bot.history.evaluate import (
-    Metrics,
-    evaluate_rules,
-    record_from_stored,
-    records_from_csv,
-    split_holdout,
-)
+from bot.history.evaluate import Metrics, evaluate_rules
+from bot.history.records import record_from_stored, records_from_csv
+from bot.history.split import split_holdout
 from bot.history.importer import ImportReport, count_lines, import_leads
 from bot.history.mapping import MappingError, load_mapping
 
@@ -247,7 +243,7 @@ def evaluate_command(
         fail(exc.problems)
     if holdout:
         records = split_holdout(records, holdout, salt=holdout_salt)[1]
-    metrics = evaluate_rules(records, config.scoring, datetime.now(UTC))
+    metrics = evaluate_rules(records, config, datetime.now(UTC))
     for line, problem in report.errors[:SHOWN_ERRORS]:
         err.print(f"[red]skipped[/red] line {line}: {problem}", highlight=False)
     if as_json:

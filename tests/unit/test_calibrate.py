@@ -14,13 +14,9 @@ from bot.config.rules import FitRule, load_config, parse_config
 from bot.core.conditions import profile_test
 from bot.history.bins import design_bins
 from bot.history.calibrate import CalibrationError, calibrate
-from bot.history.evaluate import (
-    LabelledRecord,
-    choose_threshold,
-    evaluate_rules,
-    roc_auc,
-    split_holdout,
-)
+from bot.history.evaluate import choose_threshold, evaluate_rules, roc_auc
+from bot.history.records import LabelledRecord
+from bot.history.split import split_holdout
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 PLAN_WEIGHT = {"enterprise": 2.4, "team": 1.2, "free": 0.0}
@@ -72,7 +68,7 @@ def test_bins_partition_every_field() -> None:
             )
         )
         for record in records:
-            assert evaluate_rules([record], config.scoring, NOW).flagged == 1
+            assert evaluate_rules([record], config, NOW).flagged == 1
 
 
 def test_calibration_recovers_the_generating_order() -> None:
@@ -114,8 +110,8 @@ def test_the_rules_file_round_trips_and_scores_as_reported(tmp_path: Path) -> No
     reloaded = load_config(path)
     assert reloaded == result.config
     train, held = split_holdout(records, 0.25)
-    assert evaluate_rules(held, reloaded.scoring, NOW) == result.holdout
-    assert evaluate_rules(train, reloaded.scoring, NOW) == result.train
+    assert evaluate_rules(held, reloaded, NOW) == result.holdout
+    assert evaluate_rules(train, reloaded, NOW) == result.train
 
 
 def test_capacity_limits_how_many_leads_are_flagged() -> None:
@@ -178,7 +174,7 @@ EXAMPLE_MAPPING = (
 @pytest.mark.skipif(not X_EDUCATION.is_file(), reason="the shared X Education file is absent")
 def test_x_education_held_out_quality() -> None:
     """The documented split; the mapping has no combined columns, the rules combine fields."""
-    from bot.history.evaluate import records_from_csv
+    from bot.history.records import records_from_csv
     from bot.history.mapping import load_mapping
 
     records, report = records_from_csv(X_EDUCATION, load_mapping(EXAMPLE_MAPPING), NOW)
