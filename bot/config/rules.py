@@ -19,8 +19,9 @@ A fit rule tests one field, or gives ``all:`` — a list of field conditions
 that must all hold — to score a combination ("arrived through the API *and*
 last received an SMS") that neither field reveals alone.
 
-Further sections (Slack channels, digests, webhook subscribers) join
-:class:`LeadbotConfig` as optional sub-models.
+Further sections (Slack channels, digests, webhook subscribers, the
+probability of the outcome per total) join :class:`LeadbotConfig` as
+optional sub-models.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from pydantic import (
 
 from bot.commands.parse import CommandsConfig
 from bot.config.digests import DigestsConfig
+from bot.config.probability import ProbabilityConfig
 from bot.config.slack import SlackConfig
 from bot.config.webhooks import WebhooksConfig
 from bot.config.yaml_places import RulesError, read_yaml, validation_problems
@@ -250,6 +252,8 @@ class LeadbotConfig(_Model):
     digests: DigestsConfig = DigestsConfig()
     commands: CommandsConfig = CommandsConfig()
     webhooks: WebhooksConfig = WebhooksConfig()
+    #: points → probability, written by ``leadbot calibrate``; None for hand-written rules
+    probability: ProbabilityConfig | None = None
 
 
 def default_rules_text() -> str:

@@ -133,7 +133,8 @@ def test_evaluate_json_matches_a_hand_computed_case(app: typer.Typer) -> None:
         "    - {label: Newsletter, field: attributes.newsletter, equals: true, points: 3}\n"
         "    - {label: One visit, field: attributes.visits, min: 1, max: 2, points: 1}\n"
         "    - {label: Visits, field: attributes.visits, min: 5, max: 6, points: 5}\n"
-        "    - {label: Many visits, field: attributes.visits, min: 9, points: 9}\n",
+        "    - {label: Many visits, field: attributes.visits, min: 9, points: 9}\n"
+        "probability: {outcome: converted, leads: 100, intercept: -10.0, slope: 1.0}\n",
         encoding="utf-8",
     )
     result = invoke(
@@ -141,6 +142,9 @@ def test_evaluate_json_matches_a_hand_computed_case(app: typer.Typer) -> None:
     )
     assert result.exit_code == 0, result.output
     figures = json.loads(result.stdout)
+    # probabilities 1 / (1 + e^-(total - 10)), outcomes a 1, b 0, c 0, d 1, e 0
+    p_a, p_b, p_c, p_d, p_e = (1 / (1 + math.exp(10 - total)) for total in (15, 9, 10, 4, 0))
+    predicted = [(p_a, 1), (p_b, 0), (p_c, 0), (p_d, 1), (p_e, 0)]
     # ranks: a 15 (+), c 10, b 9, d 4 (+), e 0: of 6 (positive, negative) pairs a wins 3,
     # d beats only e: AUC = 4 / 6
     assert figures == {
@@ -153,5 +157,9 @@ def test_evaluate_json_matches_a_hand_computed_case(app: typer.Typer) -> None:
         "recall": pytest.approx(1 / 2),
         "f1": pytest.approx(0.4),
         "share_flagged": pytest.approx(3 / 5),
+        "brier": pytest.approx(sum((p - y) ** 2 for p, y in predicted) / 5),
+        # bins of width 0.1: a alone in [0.9, 1), b in [0.2, 0.3), c in [0.5, 0.6), d and e in
+        # [0, 0.1) with one conversion between them
+        "ece": pytest.approx((1 - p_a) / 5 + p_b / 5 + p_c / 5 + abs(p_d + p_e - 1) / 5),
         "skipped_rows": 0,
     }
