@@ -145,8 +145,13 @@ class LabelledLead:
     label: bool
 
 
-def labelled_leads(conn: Connection, outcome: str) -> list[LabelledLead]:
-    """Leads whose ``outcome`` (converted, accepted or won) is known, in id order."""
+def labelled_leads(
+    conn: Connection, outcome: str, *, since: datetime | None = None
+) -> list[LabelledLead]:
+    """Leads whose ``outcome`` (converted, accepted or won) is known, in id order.
+
+    ``since`` keeps the leads first seen at or after it (a look-back window).
+    """
     if outcome == "converted":
         known = lead_table.c.converted.is_not(None)
     elif outcome in OUTCOME_STAGES:
@@ -154,6 +159,8 @@ def labelled_leads(conn: Connection, outcome: str) -> list[LabelledLead]:
         known = lead_table.c.stage.in_(sorted(positive | negative))
     else:
         raise ValueError(f"unknown outcome {outcome!r}: use converted, accepted or won")
+    if since is not None:
+        known = and_(known, lead_table.c.first_seen_at >= since)
     leads = conn.execute(select(lead_table).where(known).order_by(lead_table.c.id)).mappings()
     activities: dict[int, list[RowMapping]] = {}
     for row in conn.execute(

@@ -6,14 +6,20 @@ import base64
 import gc
 import secrets
 import sys
-from pathlib import Path
 from typing import Annotated
 
 import httpx
 import typer
 from rich.console import Console
 
-from bot.cli.common import config_or_exit, engine_or_exit, fail, safe_url, settings_or_exit
+from bot.cli.common import (
+    config_or_exit,
+    database_location,
+    engine_or_exit,
+    fail,
+    safe_url,
+    settings_or_exit,
+)
 from bot.cli.demo import demo_command
 from bot.cli.digest import digest_app, schedule_app
 from bot.cli.forget import forget_command
@@ -93,7 +99,7 @@ def _banner(settings: Settings) -> None:
     lines = [
         f"[bold]leadbot[/bold] listening on {base}",
         f"  mode:      {mode}",
-        f"  database:  {_database_location(settings)}",
+        f"  database:  {database_location(settings)}",
         f"  webhook:   POST {base}/webhooks/generic",
     ]
     if settings.sandbox:
@@ -106,16 +112,6 @@ def _banner(settings: Settings) -> None:
         ]
     for line in lines:
         console.print(line, highlight=False)
-
-
-def _database_location(settings: Settings) -> str:
-    """SQLite as an absolute file path (a relative one depends on where you started)."""
-    from sqlalchemy.engine import make_url
-
-    url = make_url(settings.database_url)
-    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        return f"SQLite file {Path(url.database).resolve()}"
-    return safe_url(settings)
 
 
 @db_app.command("upgrade")

@@ -27,9 +27,10 @@ import numpy as np
 from bot.config.probability import ProbabilityConfig
 from bot.config.rules import FitRule, LeadbotConfig, parse_config
 from bot.core.conditions import profile_test
-from bot.history.bins import Bin, bin_codes, combined_rule, design_bins, merge_rules
+from bot.history.bins import bin_codes, combined_rule, design_bins, merge_rules
 from bot.history.evaluate import (
     Metrics,
+    Points,
     Scored,
     choose_threshold,
     engine_scores,
@@ -68,6 +69,8 @@ class Calibration:
 class LearntFit:
     rules: list[FitRule]
     scorecard: Scorecard
+    #: each lead's fit points under ``rules`` (what the engine gives it)
+    points: np.ndarray
     #: each lead's fit points as the cross-validation model that did not learn from it gives
     out_of_fold: np.ndarray
 
@@ -86,27 +89,29 @@ def learn_fit_rules(
     card = fit_scorecard(design, labels, min_count, lambda: progress("fitting", next(fits), FITS))
     factor = pdo / math.log(2)
     rules: list[FitRule] = []
+    bin_points: list[int] = []
     start, floor = 0, 0.0
     for feature in features:
         part = card.main[start : start + len(feature)]
-        rules.extend(merge_rules(feature, [round(factor * (w - min(part))) for w in part]))
+        points = [round(factor * (w - min(part))) for w in part]
+        rules.extend(merge_rules(feature, points))
+        bin_points.extend(points)
         floor += min(part)
         start += len(feature)
     bins = [b for feature in features for b in feature]
-    rules.extend(_interaction_rules(bins, card, factor))
+    cell_points = [round(factor * weight) for weight in card.interactions]
+    rules.extend(
+        combined_rule([bins[first], bins[second]], points)
+        for (first, second), points in zip(card.cells, cell_points, strict=True)
+        if points
+    )
+    # every bin and cell is a rule's condition, so the rules' points add up from the design
+    totals = np.asarray(bin_points)[design.codes].sum(axis=1)
+    for (first, second), points in zip(card.cells, cell_points, strict=True):
+        totals += points * design.cell_mask(first, second)
     # on the file's scale: its points are the log-odds less the intercept and every floor
     out_of_fold = factor * (card.out_of_fold - card.intercept - floor)
-    return LearntFit(rules, card, out_of_fold)
-
-
-def _interaction_rules(bins: list[Bin], card: Scorecard, factor: float) -> list[FitRule]:
-    """``all:`` rules for the interaction cells whose weight is worth a point."""
-    rules = []
-    for (first, second), weight in zip(card.cells, card.interactions, strict=True):
-        points = round(factor * weight)
-        if points:
-            rules.append(combined_rule([bins[first], bins[second]], points))
-    return rules
+    return LearntFit(rules, card, totals, out_of_fold)
 
 
 def review_disqualify(
@@ -186,18 +191,27 @@ def calibrate(
     min_count = max(MIN_BIN_LEADS, round(MIN_BIN_SHARE * len(train)))
     learnt = learn_fit_rules(train, pdo=pdo, min_count=min_count, progress=progress)
     disqualify, dropped = review_disqualify(current, train, min_count)
-    draft = current.scoring.model_copy(update={"fit": learnt.rules, "disqualify": disqualify})
-    scores = engine_scores(train, draft, now, progress, "scoring the training leads")
+    # the engine adds engagement and disqualifies; the learnt fit points come from the design
+    rest = current.scoring.model_copy(update={"fit": [], "disqualify": disqualify})
+    points = [
+        Points(int(fit), engagement, disqualified)
+        for fit, (_, engagement, disqualified) in zip(
+            learnt.points,
+            engine_scores(train, rest, now, progress, "scoring the training leads"),
+            strict=True,
+        )
+    ]
     flagged = None if capacity is None else round(capacity * len(train) / len(records))
     mql = choose_threshold(
-        [-math.inf if s.disqualify_reason else s.total for s in scores],
+        [-math.inf if p.disqualified else p.fit + p.engagement for p in points],
         [r.label for r in train],
         recall=None if capacity is not None else target_recall,
         flagged=flagged,
     )
-    judged = judge(train, scores, draft.threshold)
-    engagement = [s.engagement for s in scores]
-    probability = fit_probability(outcome, judged, learnt.out_of_fold, engagement)
+    engagement = [p.engagement for p in points]
+    probability = fit_probability(
+        outcome, judge(train, points, rest.threshold), learnt.out_of_fold, engagement
+    )
     text = render(current, learnt.rules, disqualify, mql, probability)
     config = parse_config(text, source="calibrated rules")
     measured = held or list(train)
@@ -205,7 +219,7 @@ def calibrate(
         config=config,
         text=text,
         scorecard=learnt.scorecard,
-        train=measure(judge(train, scores, config.scoring.threshold), mql, probability),
+        train=measure(judge(train, points, config.scoring.threshold), mql, probability),
         holdout=evaluate_rules(held, config, now, progress, "scoring the held-out leads")
         if held
         else None,

@@ -12,11 +12,11 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from bot.config.probability import ProbabilityConfig
 from bot.config.rules import LeadbotConfig, ScoringRules, Threshold
-from bot.core.scoring import Score, score_lead
+from bot.core.scoring import score_lead
 from bot.history.probability import brier_score, expected_calibration_error
 from bot.history.progress import Progress, counted, silent
 from bot.history.records import LabelledRecord
@@ -65,30 +65,37 @@ def score_records(
     return judge(records, engine_scores(records, rules, now, progress, step), rules.threshold)
 
 
+class Points(NamedTuple):
+    """What qualification needs of a score."""
+
+    fit: int
+    engagement: int
+    disqualified: bool
+
+
 def engine_scores(
     records: Sequence[LabelledRecord],
     rules: ScoringRules,
     now: datetime,
     progress: Progress = silent,
     step: str = "scoring",
-) -> list[Score]:
-    """Each record's score from the production engine, reporting progress as ``step``."""
-    return [
+) -> list[Points]:
+    """Each record's points from the production engine, reporting progress as ``step``."""
+    scores = (
         score_lead(r.profile, r.activities, rules, now) for r in counted(records, step, progress)
-    ]
+    )
+    return [Points(s.fit, s.engagement, s.disqualify_reason is not None) for s in scores]
 
 
 def judge(
-    records: Iterable[LabelledRecord], scores: Iterable[Score], threshold: Threshold
+    records: Iterable[LabelledRecord], points: Iterable[Points], threshold: Threshold
 ) -> list[Scored]:
-    """The records' scores, flagged by ``threshold`` (as the engine's qualification does)."""
+    """The records' points, flagged by ``threshold`` (as the engine's qualification does)."""
     scored = []
-    for record, score in zip(records, scores, strict=True):
-        disqualified = score.disqualify_reason is not None
-        flagged = not disqualified and threshold.is_met(
-            fit=score.fit, engagement=score.engagement, total=score.total
-        )
-        scored.append(Scored(record.label, score.total, disqualified, flagged))
+    for record, (fit, engagement, disqualified) in zip(records, points, strict=True):
+        total = fit + engagement
+        flagged = not disqualified and threshold.is_met(fit=fit, engagement=engagement, total=total)
+        scored.append(Scored(record.label, total, disqualified, flagged))
     return scored
 
 

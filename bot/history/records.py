@@ -8,6 +8,7 @@ first appeared, which orders the time-based hold-out (``bot.history.split``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -23,15 +24,21 @@ from storage.lead_import import LabelledLead
 
 
 @dataclass(frozen=True)
-class LabelledRecord:
-    """A lead as the scoring engine sees it, with its known outcome."""
+class LeadRecord:
+    """A lead as the scoring engine sees it."""
 
     email: str
     profile: dict[str, Any]
     activities: list[ActivityRecord]
-    label: bool
     #: when the lead first appeared; None when the source does not say
     at: datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class LabelledRecord(LeadRecord):
+    """A lead with its known outcome."""
+
+    label: bool
 
 
 def records_from_csv(
@@ -75,14 +82,24 @@ def records_from_csv(
 
 
 def record_from_stored(stored: LabelledLead) -> LabelledRecord:
+    """A stored lead with a known outcome, as the engine scores it."""
+    lead = lead_record(stored.lead, stored.activities)
+    return LabelledRecord(
+        email=lead.email,
+        profile=lead.profile,
+        activities=lead.activities,
+        at=lead.at,
+        label=stored.label,
+    )
+
+
+def lead_record(lead: RowMapping, activities: Sequence[RowMapping]) -> LeadRecord:
     """A stored lead as the engine scores it: profile columns, attributes and activities."""
-    lead: RowMapping = stored.lead
     profile = {name: lead[name] for name in PROFILE_FIELDS if name in lead}
     profile["attributes"] = dict(lead["attributes"] or {})
-    return LabelledRecord(
+    return LeadRecord(
         email=lead["email"],
         profile=profile,
-        activities=[ActivityRecord.from_row(a) for a in stored.activities],
-        label=stored.label,
+        activities=[ActivityRecord.from_row(a) for a in activities],
         at=lead["first_seen_at"],
     )
