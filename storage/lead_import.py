@@ -78,7 +78,7 @@ def upsert_leads(conn: Connection, leads: Sequence[ImportedLead], *, now: dateti
         part = [lead for lead in batch if (lead.first_seen_at is not None) is dated]
         if not part:
             continue
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "email": lead.email,
                 **{name: lead.fields.get(name) for name in owned},

@@ -63,6 +63,9 @@ class Calibration:
     #: the leads learnt from and the leads held out (by the split rule asked for)
     training_leads: list[LabelledRecord]
     held_leads: list[LabelledRecord]
+    #: each training lead's total from the fold model that did not learn from it (the
+    #: probability curve is fitted on these)
+    out_of_fold: list[float]
 
 
 @dataclass(frozen=True)
@@ -107,8 +110,8 @@ def learn_fit_rules(
     )
     # every bin and cell is a rule's condition, so the rules' points add up from the design
     totals = np.asarray(bin_points)[design.codes].sum(axis=1)
-    for (first, second), points in zip(card.cells, cell_points, strict=True):
-        totals += points * design.cell_mask(first, second)
+    for (first, second), cell in zip(card.cells, cell_points, strict=True):
+        totals += cell * design.cell_mask(first, second)
     # on the file's scale: its points are the log-odds less the intercept and every floor
     out_of_fold = factor * (card.out_of_fold - card.intercept - floor)
     return LearntFit(rules, card, totals, out_of_fold)
@@ -141,7 +144,7 @@ def review_disqualify(
 
 
 def fit_probability(
-    outcome: str, scored: Sequence[Scored], out_of_fold: np.ndarray, engagement: Sequence[int]
+    outcome: str, scored: Sequence[Scored], out_of_fold: Sequence[float]
 ) -> ProbabilityConfig | None:
     """The curve from total points to the outcome's probability; None if points do not rank.
 
@@ -152,9 +155,7 @@ def fit_probability(
     kept = [i for i, s in enumerate(scored) if not s.disqualified]
     if len({scored[i].label for i in kept}) < 2:
         return None
-    intercept, slope = fit_logistic(
-        [out_of_fold[i] + engagement[i] for i in kept], [scored[i].label for i in kept]
-    )
+    intercept, slope = fit_logistic([out_of_fold[i] for i in kept], [scored[i].label for i in kept])
     if slope <= 0:
         return None
     excluded = [s.label for s in scored if s.disqualified]
@@ -208,10 +209,8 @@ def calibrate(
         recall=None if capacity is not None else target_recall,
         flagged=flagged,
     )
-    engagement = [p.engagement for p in points]
-    probability = fit_probability(
-        outcome, judge(train, points, rest.threshold), learnt.out_of_fold, engagement
-    )
+    out_of_fold = [float(f + p.engagement) for f, p in zip(learnt.out_of_fold, points, strict=True)]
+    probability = fit_probability(outcome, judge(train, points, rest.threshold), out_of_fold)
     text = render(current, learnt.rules, disqualify, mql, probability)
     config = parse_config(text, source="calibrated rules")
     measured = held or list(train)
@@ -227,4 +226,5 @@ def calibrate(
         dropped=dropped,
         training_leads=train,
         held_leads=held,
+        out_of_fold=out_of_fold,
     )

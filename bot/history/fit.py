@@ -29,12 +29,10 @@ INSTALL_HINT = "calibration needs scikit-learn: pip install 'leadbot[calibrate]'
 REGULARISATION_GRID = (0.03, 0.1, 0.3, 1.0)
 #: how many field pairs may contribute interaction cells; cross-validation picks one
 PAIR_COUNTS = (0, 2, 4, 8)
-#: cell columns' values: 1 shrinks cells as hard as bins, 0.25 sixteen times harder
-CELL_SCALES = (1.0, 0.5, 0.25)
 FOLDS = 5
-#: model fits one calibration makes: the L2 grid, then each pair count (beyond none) with
-#: each cell scale, per fold; then the main effects and the final model on all leads
-FITS = FOLDS * (len(REGULARISATION_GRID) + (len(PAIR_COUNTS) - 1) * len(CELL_SCALES)) + 2
+#: model fits one calibration makes: the L2 grid and the pair counts (beyond none) per
+#: fold, then the main effects and the final model on all leads
+FITS = FOLDS * (len(REGULARISATION_GRID) + len(PAIR_COUNTS) - 1) + 2
 
 #: an interaction cell: the columns of its two bins (of two different fields)
 Cell = tuple[int, int]
@@ -53,8 +51,6 @@ class Scorecard:
     interactions: list[float]
     regularisation: float
     pairs: int
-    #: how hard the cells were shrunk (their columns' value; 1 as hard as the bins)
-    cell_scale: float
     intercept: float
     #: each lead's log-odds from the fold model that did not train on it (chosen settings)
     out_of_fold: np.ndarray
@@ -74,12 +70,8 @@ class Design:
     def rows(self, index: np.ndarray) -> Design:
         return Design(self.codes[index], self.field_of)
 
-    def matrix(self, cells: Sequence[Cell] = (), scale: float = 1.0) -> Any:
-        """The sparse one-hot matrix of the bins, then one column per cell (valued ``scale``).
-
-        A cell column valued s < 1 needs a weight 1/s times larger for the same
-        effect, so the same L2 penalty shrinks cells harder than bins.
-        """
+    def matrix(self, cells: Sequence[Cell] = ()) -> Any:
+        """The sparse one-hot matrix of the bins, then one column per cell."""
         from scipy.sparse import csr_matrix
 
         n, fields = self.codes.shape
@@ -90,8 +82,8 @@ class Design:
             rows.append(inside)
             columns.append(np.full(len(inside), self.columns + k))
         row, column = np.concatenate(rows), np.concatenate(columns)
-        values = np.where(column < self.columns, 1.0, scale)
-        return csr_matrix((values, (row, column)), shape=(n, self.columns + len(cells)))
+        shape = (n, self.columns + len(cells))
+        return csr_matrix((np.ones(len(row)), (row, column)), shape=shape)
 
     def cell_mask(self, a: int, b: int) -> np.ndarray:
         return (self.codes[:, self.field_of[a]] == a) & (self.codes[:, self.field_of[b]] == b)
@@ -190,13 +182,11 @@ def fit_scorecard(
     # the L2 path per fold, weakest first, each fit starting from the previous one
     main_models: dict[tuple[int, float], Any] = {}
     main_auc: dict[float, list[float]] = {c: [] for c in REGULARISATION_GRID}
-    #: out-of-fold log-odds per (strength, (pairs, cell scale))
-    held: dict[tuple[float, tuple[int, float]], np.ndarray] = {}
+    #: out-of-fold log-odds per (strength, pairs)
+    held: dict[tuple[float, int], np.ndarray] = {}
 
-    def keep(
-        strength: float, setting: tuple[int, float], valid: np.ndarray, predicted: np.ndarray
-    ) -> None:
-        held.setdefault((strength, setting), np.zeros(len(labels)))[valid] = predicted
+    def keep(strength: float, pairs: int, valid: np.ndarray, predicted: np.ndarray) -> None:
+        held.setdefault((strength, pairs), np.zeros(len(labels)))[valid] = predicted
 
     for k, (train, valid) in enumerate(folds):
         matrix, model = design.rows(train).matrix(), _model(REGULARISATION_GRID[0])
@@ -206,7 +196,7 @@ def fit_scorecard(
             main_models[k, strength] = _snapshot(model)
             predicted = model.decision_function(design.rows(valid).matrix())
             main_auc[strength].append(metrics.roc_auc_score(labels[valid], predicted))
-            keep(strength, (0, 1.0), valid, predicted)
+            keep(strength, 0, valid, predicted)
     strength = max(REGULARISATION_GRID, key=lambda c: float(np.mean(main_auc[c])))
 
     # pairs are ranked within each training fold, never on the leads that judge them
@@ -219,37 +209,33 @@ def fit_scorecard(
             rank_pairs(part, labels[train], probabilities, candidate_cells(part, fold_count))
         )
 
-    def cv_auc(setting: tuple[int, float]) -> float:
-        pairs, scale = setting
+    def cv_auc(pairs: int) -> float:
         if pairs == 0:
             return float(np.mean(main_auc[strength]))
         scores = []
         for (train, valid), ranked in zip(folds, rankings, strict=True):
             cells = _best(ranked, pairs)
-            matrix = design.rows(train).matrix(cells, scale)
-            model = fitted(_model(strength), matrix, labels[train])
-            predicted = model.decision_function(design.rows(valid).matrix(cells, scale))
+            model = fitted(_model(strength), design.rows(train).matrix(cells), labels[train])
+            predicted = model.decision_function(design.rows(valid).matrix(cells))
             scores.append(metrics.roc_auc_score(labels[valid], predicted))
-            keep(strength, setting, valid, predicted)
+            keep(strength, pairs, valid, predicted)
         return float(np.mean(scores))
 
-    settings = [(0, 1.0)] + [(p, s) for p in PAIR_COUNTS if p for s in CELL_SCALES]
-    pairs, scale = max(settings, key=cv_auc)
+    pairs = max(PAIR_COUNTS, key=cv_auc)
     main = fitted(_model(strength), design.matrix(), labels)
     probabilities = main.predict_proba(design.matrix())[:, 1]
     ranked = rank_pairs(design, labels, probabilities, candidate_cells(design, min_count))
     cells = _best(ranked, pairs)
-    model = fitted(_model(strength), design.matrix(cells, scale), labels)
+    model = fitted(_model(strength), design.matrix(cells), labels)
     weights = model.coef_[0]
     return Scorecard(
         main=[float(w) for w in weights[: design.columns]],
         cells=cells,
-        interactions=[float(w) * scale for w in weights[design.columns :]],
+        interactions=[float(w) for w in weights[design.columns :]],
         regularisation=strength,
         pairs=pairs,
-        cell_scale=scale,
         intercept=float(model.intercept_[0]),
-        out_of_fold=held[strength, (pairs, scale)],
+        out_of_fold=held[strength, pairs],
     )
 
 
