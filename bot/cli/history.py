@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -34,20 +34,11 @@ from bot.cli.common import (
     fail,
     settings_or_exit,
 )
-from bot.cli.history_report import (
-    calibration_header,
-    comparison_table,
-    metrics_table,
-    point_changes,
-    rules_diff,
-)
-from bot.config.rules import LeadbotConfig
-from bot.history.evaluate import evaluate_rules
-from bot.history.importer import ImportReport, count_lines, import_leads
-from bot.history.mapping import MappingError, load_mapping
-from bot.history.progress import Progress as Report
-from bot.history.records import records_from_csv
-from bot.history.split import SplitError, split_holdout
+
+if TYPE_CHECKING:
+    from bot.config.rules import LeadbotConfig
+    from bot.history.importer import ImportReport
+    from bot.history.progress import Progress as Report
 
 console = Console(soft_wrap=True)
 
@@ -95,10 +86,11 @@ def progress_bars() -> Iterator[Report]:
 
 MappingOption = Annotated[Path, typer.Option("--mapping", help="Column mapping (YAML).")]
 RulesOption = Annotated[
-    Path | None, typer.Option(help="Rules file [default: LEADBOT_CONFIG, else the packaged rules].")
+    Path | None,
+    typer.Option(help="Rules file.", show_default="LEADBOT_CONFIG, else the packaged rules"),
 ]
 HoldoutOption = Annotated[
-    float, typer.Option(min=0.0, max=0.9, help="Share of leads held out to measure on [0: none].")
+    float, typer.Option(min=0.0, max=0.9, help="Share of leads held out to measure on; 0: none.")
 ]
 SplitOption = Annotated[
     SplitRule,
@@ -117,6 +109,9 @@ def import_command(
     mapping: MappingOption,
 ) -> None:
     """Import historical leads from a CSV; re-importing updates them. No Slack messages."""
+    from bot.history.importer import count_lines, import_leads
+    from bot.history.mapping import MappingError, load_mapping
+
     try:
         lead_mapping = load_mapping(mapping)
     except MappingError as exc:
@@ -163,7 +158,12 @@ def calibrate_command(
     out: Annotated[Path, typer.Option(dir_okay=False, help="Where to write the rules file.")],
     target_recall: Annotated[
         float | None,
-        typer.Option(min=0.01, max=1.0, help="Lowest threshold share of outcomes to catch [0.8]."),
+        typer.Option(
+            min=0.01,
+            max=1.0,
+            help="Lowest share of the outcomes the threshold must catch.",
+            show_default="0.8",
+        ),
     ] = None,
     capacity: Annotated[
         int | None,
@@ -179,8 +179,17 @@ def calibrate_command(
 
     The full rules go to --out; the terminal gets the largest changes and the figures.
     """
-    from bot.history.calibrate import CalibrationError, calibrate
+    from bot.cli.history_report import (
+        calibration_header,
+        comparison_table,
+        metrics_table,
+        point_changes,
+        rules_diff,
+    )
+    from bot.history.calibrate import calibrate
     from bot.history.compare import compare_rules
+    from bot.history.fit import CalibrationError
+    from bot.history.split import SplitError
     from bot.history.stored import recent_leads, stored_outcomes
 
     if target_recall is not None and capacity is not None:
@@ -261,6 +270,12 @@ def evaluate_command(
 ) -> None:
     """Score a labelled CSV with a rules file: ROC AUC, precision/recall at its threshold,
     and the Brier score and calibration error of its probabilities (when it has them)."""
+    from bot.cli.history_report import metrics_table
+    from bot.history.evaluate import evaluate_rules
+    from bot.history.mapping import MappingError, load_mapping
+    from bot.history.records import records_from_csv
+    from bot.history.split import SplitError, split_holdout
+
     config = _rules(rules)
     now = datetime.now(UTC)
     with progress_bars() as report:

@@ -133,10 +133,14 @@ def metrics_table(rows: list[tuple[str, Metrics]]) -> Table:
 def comparison_table(comparison: Comparison) -> Table:
     """Calibrated against current on the held-out leads, and the what-if on recent leads."""
     volume = comparison.current_at_volume.flagged
+    at_volume = (
+        f"precision and recall of the first {volume}, as many as the current rules flag"
+        if volume
+        else "the current rules flag none of them, so there is no volume to compare at"
+    )
     table = _table(
-        f"{comparison.held_out} held-out leads ({comparison.positives} positive); precision and "
-        f"recall of the first {volume}, as many as the current rules flag; MQLs/week over the "
-        "leads first seen in the last 30 days"
+        f"{comparison.held_out} held-out leads ({comparison.positives} positive); {at_volume}; "
+        "MQLs/week over the leads first seen in the last 30 days"
     )
     table.add_column("rules", no_wrap=True)
     table.add_column("ROC AUC (95 % interval)", justify="right", no_wrap=True)

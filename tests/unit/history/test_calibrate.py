@@ -174,7 +174,7 @@ def test_the_holdout_split_is_stratified_and_reproducible() -> None:
 
 X_EDUCATION = Path("/work/shared/data/x-education/leads.csv")
 EXAMPLE_MAPPING = (
-    Path(__file__).parents[2] / "bot" / "history" / "examples" / "x-education-mapping.yaml"
+    Path(__file__).parents[3] / "bot" / "history" / "examples" / "x-education-mapping.yaml"
 )
 
 

@@ -14,7 +14,7 @@ from bot.cli.main import app
 from storage.db import make_engine
 from storage.models import Outbox
 
-README = Path(__file__).parents[2] / "README.md"
+README = Path(__file__).parents[3] / "README.md"
 
 
 def walkthrough() -> list[list[str]]:
