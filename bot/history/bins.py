@@ -103,6 +103,7 @@ def bin_codes(
         seen: dict[tuple[type, Any], int] = {}
         for i, record in enumerate(records):
             value = get(record.profile)
+            # typed, because True == 1 == 1.0 as dict keys, and a bin may tell them apart
             key = (type(value), value if isinstance(value, _HASHABLE) else id(value))
             if key not in seen:
                 seen[key] = start + next(k for k, test in enumerate(tests) if test(value))

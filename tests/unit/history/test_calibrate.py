@@ -12,7 +12,7 @@ import pytest
 
 from bot.config.rules import FitRule, load_config, parse_config
 from bot.core.conditions import profile_test
-from bot.history.bins import design_bins
+from bot.history.bins import bin_codes, design_bins
 from bot.history.calibrate import CalibrationError, calibrate
 from bot.history.evaluate import choose_threshold, evaluate_rules, roc_auc
 from bot.history.mapping import load_mapping
@@ -227,3 +227,29 @@ def test_the_time_split_learns_from_the_past_only(tmp_path: Path) -> None:
     assert all(r.at is not None and r.at >= last_trained for r in result.held_leads)
     assert len(result.held_leads) == round(0.25 * len(records))
     assert result.train.leads == len(records) - len(result.held_leads)
+
+
+def test_bin_codes_are_what_the_engine_matches_for_every_lead() -> None:
+    """Each distinct value is tested once; values that merely look alike keep their own bins."""
+    values = ["None", None, "none", "", "1", 1, 1.0, True, 0, [], ["a"], "Team", "team", 2.5]
+    records = [
+        LabelledRecord(
+            f"v{i}@example.com",
+            {"attributes": {"mixed": values[i % len(values)], "text": ["None", None][i % 2]}},
+            [],
+            label=i % 3 == 0,
+        )
+        for i in range(140)
+    ]
+    features = design_bins(records, min_count=5)
+    codes = bin_codes(records, features)
+    start = 0
+    for j, feature in enumerate(features):
+        for i, record in enumerate(records):
+            matched = [
+                start + k
+                for k, b in enumerate(feature)
+                if profile_test(b.rule(0).conditions)(record.profile)
+            ]
+            assert matched == [codes[i, j]], (record.profile, feature)
+        start += len(feature)

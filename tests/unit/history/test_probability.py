@@ -22,11 +22,14 @@ def test_brier_score_by_hand() -> None:
 
 
 def test_expected_calibration_error_by_hand() -> None:
-    # bin [0.1, 0.2): 0.15 and 0.15, one outcome → |0.3 - 1| = 0.7
-    # bin [0.8, 0.9): 0.85, one outcome → 0.15; bin [0.9, 1]: 1.0 (the last bin is closed) → 0
-    probabilities = [0.15, 0.15, 0.85, 1.0]
-    labels = [True, False, True, True]
-    assert expected_calibration_error(probabilities, labels) == pytest.approx((0.7 + 0.15) / 4)
+    # bin [0, 0.1): 0.05, one outcome → 0.95; bin [0.1, 0.2): 0.15 and 0.15, one outcome →
+    # |0.3 - 1| = 0.7; bin [0.8, 0.9): 0.85, one outcome → 0.15; bin [0.9, 1] (closed): 1.0,
+    # no outcome → 1
+    probabilities = [0.05, 0.15, 0.15, 0.85, 1.0]
+    labels = [True, True, False, True, False]
+    assert expected_calibration_error(probabilities, labels) == pytest.approx(
+        (0.95 + 0.7 + 0.15 + 1) / 5
+    )
     # perfectly calibrated bins: a tenth of the leads at 0.1 converted, and so on
     perfect = [0.05] * 20 + [0.55] * 20
     outcomes = [True] + [False] * 19 + [True] * 11 + [False] * 9
