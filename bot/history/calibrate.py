@@ -159,12 +159,14 @@ def fit_probability(
     if slope <= 0:
         return None
     excluded = [s.label for s in scored if s.disqualified]
-    return ProbabilityConfig(
-        outcome=outcome,  # type: ignore[arg-type]
-        leads=len(kept),
-        intercept=round(intercept, 4),
-        slope=round(slope, 6),
-        disqualified=round(sum(excluded) / len(excluded), 4) if excluded else None,
+    return ProbabilityConfig.model_validate(
+        {
+            "outcome": outcome,
+            "leads": len(kept),
+            "intercept": round(intercept, 4),
+            "slope": round(slope, 6),
+            "disqualified": round(sum(excluded) / len(excluded), 4) if excluded else None,
+        }
     )
 
 
