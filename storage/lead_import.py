@@ -5,8 +5,10 @@ An import upserts a whole batch in one statement keyed on the lead's email
 leads instead of duplicating them on both SQLite and PostgreSQL. Attributes are
 merged key by key with what is stored, so an import never erases attributes a
 webhook set. Activities an import creates carry no event; a re-import replaces
-them, so counters are not doubled. Nothing here writes outbox rows: history
-is stored, never announced in Slack.
+them, so counters are not doubled. A lead's ``first_seen_at`` is the time the
+export gives for it (its creation date), else the import time; a re-import
+that gives a time corrects it, one that gives none leaves it. Nothing here
+writes outbox rows: history is stored, never announced in Slack.
 """
 
 from __future__ import annotations
@@ -49,6 +51,8 @@ class ImportedLead:
     attributes: dict[str, Any]
     counters: dict[str, int]
     activity_time: datetime
+    #: when the lead first appeared, if the export says
+    first_seen_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -71,24 +75,29 @@ def upsert_leads(conn: Connection, leads: Sequence[ImportedLead], *, now: dateti
         )
     }
     owned = sorted({name for lead in batch for name in lead.fields})
-    rows: list[dict[str, Any]] = [
-        {
-            "email": lead.email,
-            **{name: lead.fields.get(name) for name in owned},
-            "attributes": _merge(stored.get(lead.email, {}), lead.attributes),
-            "utm": {},
-            "score_reasons": [],
-            "first_seen_at": now,
-            "updated_at": now,
-        }
-        for lead in batch
-    ]
-    stmt = insert_for(conn, lead_table)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["email"],
-        set_={name: stmt.excluded[name] for name in [*owned, "attributes", "updated_at"]},
-    ).returning(lead_table.c.id, lead_table.c.email)
-    ids = {row.email: row.id for row in conn.execute(stmt, rows)}
+    ids: dict[str, int] = {}
+    for dated in (True, False):
+        part = [lead for lead in batch if (lead.first_seen_at is not None) is dated]
+        if not part:
+            continue
+        rows: list[dict[str, Any]] = [
+            {
+                "email": lead.email,
+                **{name: lead.fields.get(name) for name in owned},
+                "attributes": _merge(stored.get(lead.email, {}), lead.attributes),
+                "utm": {},
+                "score_reasons": [],
+                "first_seen_at": lead.first_seen_at or now,
+                "updated_at": now,
+            }
+            for lead in part
+        ]
+        updated = [*owned, "attributes", "updated_at", *(["first_seen_at"] if dated else [])]
+        stmt = insert_for(conn, lead_table)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["email"], set_={name: stmt.excluded[name] for name in updated}
+        ).returning(lead_table.c.id, lead_table.c.email)
+        ids.update({row.email: row.id for row in conn.execute(stmt, rows)})
     _replace_activities(conn, batch, ids)
     inserted = sum(1 for lead in batch if lead.email not in stored)
     return UpsertCounts(inserted=inserted, updated=len(batch) - inserted)
@@ -139,8 +148,13 @@ class LabelledLead:
     label: bool
 
 
-def labelled_leads(conn: Connection, outcome: str) -> list[LabelledLead]:
-    """Leads whose ``outcome`` (converted, accepted or won) is known, in id order."""
+def labelled_leads(
+    conn: Connection, outcome: str, *, since: datetime | None = None
+) -> list[LabelledLead]:
+    """Leads whose ``outcome`` (converted, accepted or won) is known, in id order.
+
+    ``since`` keeps the leads first seen at or after it (a look-back window).
+    """
     if outcome == "converted":
         known = lead_table.c.converted.is_not(None)
     elif outcome in OUTCOME_STAGES:
@@ -148,6 +162,8 @@ def labelled_leads(conn: Connection, outcome: str) -> list[LabelledLead]:
         known = lead_table.c.stage.in_(sorted(positive | negative))
     else:
         raise ValueError(f"unknown outcome {outcome!r}: use converted, accepted or won")
+    if since is not None:
+        known = and_(known, lead_table.c.first_seen_at >= since)
     leads = conn.execute(select(lead_table).where(known).order_by(lead_table.c.id)).mappings()
     activities: dict[int, list[RowMapping]] = {}
     for row in conn.execute(

@@ -84,6 +84,16 @@ def missing_sqlite_file(settings: Settings) -> Path | None:
     return None if path.exists() else path
 
 
+def database_location(settings: Settings) -> str:
+    """SQLite as an absolute file path (a relative one depends on where you started)."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return f"SQLite file {Path(url.database).resolve()}"
+    return safe_url(settings)
+
+
 def engine_or_exit(settings: Settings, code: int = 2, upgrade_hint: str = "") -> Engine:
     """An engine on a database whose schema is current, or why not and an exit.
 

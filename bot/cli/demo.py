@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
-from bot.cli.common import settings_or_exit
+from bot.cli.common import fail, settings_or_exit
 from bot.core.wording import counted
 from bot.demo.leads import SampleLead, sample_leads, send_demo
 
@@ -42,8 +43,25 @@ def demo_command(
             "calendly, segment or unbounce (signed with that source's secret)."
         ),
     ] = None,
+    history: Annotated[
+        Path | None,
+        typer.Option(
+            dir_okay=False,
+            help="Instead: write a labelled lead history (CSV) and its import mapping "
+            "(FILE-mapping.yaml) to learn rules from; no server needed.",
+        ),
+    ] = None,
+    rows: Annotated[int, typer.Option(min=100, max=1_000_000, help="Leads in the history.")] = 4000,
+    base_rate: Annotated[
+        float, typer.Option(min=0.01, max=0.9, help="Share of the history's leads that are won.")
+    ] = 0.2,
+    seed: Annotated[int, typer.Option(help="Another seed, another history.")] = 1,
 ) -> None:
-    """Send sample leads (hot, lukewarm, disqualified) to a running server, or one vendor's."""
+    """Send sample leads (hot, lukewarm, disqualified) to a running server, or one vendor's;
+    or with --history write a labelled history to calibrate rules on."""
+    if history is not None:
+        write_history(history, rows=rows, base_rate=base_rate, seed=seed)
+        return
     import httpx
 
     from bot.cli.sources import send_sample
@@ -97,3 +115,34 @@ def demo_command(
     console.print(f"\nDone: {cards} ({hot} hot) should now be in {watch}.")
     if settings.sandbox:
         console.print("Accept or reject them there, and try /leads pending in the message box.")
+
+
+def write_history(path: Path, *, rows: int, base_rate: float, seed: int) -> None:
+    """Write the generated history and its mapping, and say what to run next."""
+    from bot.history.synthetic import generate_history
+
+    mapping = path.with_name(f"{path.stem}-mapping.yaml")
+    taken = [str(p) for p in (path, mapping) if p.exists()]
+    if taken:
+        fail([f"{', '.join(taken)} already exists; remove it or choose another file name"], 1)
+    generated = generate_history(rows, base_rate=base_rate, seed=seed)
+    generated.write(path, mapping)
+    status = generated.header.index("Status")
+    outcomes = [row[status] for row in generated.rows]
+    decided = sum(s != "Open" for s in outcomes)
+    won = outcomes.count("Won")
+    console.print(
+        f"Wrote {path}: {rows:,} leads, {decided:,} with an outcome ({won / decided:.0%} won, "
+        f"the rest lost), {rows - decided:,} still open; and its mapping {mapping}."
+    )
+    console.print("How the outcome was generated: docs/calibration.md (the generated history).")
+    rules = path.with_name(f"{path.stem}-rules.yaml")
+    console.print("\nLearn rules from it in a database of its own:")
+    for line in (
+        f"export LEADBOT_DATABASE_URL=sqlite:///{path.with_suffix('.db')}",
+        "leadbot db upgrade",
+        f"leadbot import {path} --mapping {mapping}",
+        f"leadbot calibrate --outcome converted --holdout 0.3 --split time --out {rules}",
+        f"leadbot rules whatif {rules}",
+    ):
+        console.print(f"  {escape(line)}")

@@ -1,13 +1,15 @@
 """``leadbot import``, ``calibrate`` and ``evaluate``: learning the rules from history.
 
-The commands are thin: they read settings and files, call ``bot.history.importer``,
-``bot.history.calibrate`` and ``bot.history.evaluate``, and print what those return. Progress
-and errors go to stderr so ``--json`` output can be piped.
+The commands are thin: they read settings and files, call ``bot.history``, and
+print what it returns. Progress bars and errors go to stderr, so ``--json``
+output can be piped; each command ends with a short summary on stdout.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -15,20 +17,35 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
-from bot.cli.common import config_or_exit, engine_or_exit, err, fail, settings_or_exit
+from bot.cli.common import (
+    config_or_exit,
+    database_location,
+    engine_or_exit,
+    err,
+    fail,
+    settings_or_exit,
+)
 
 if TYPE_CHECKING:
-    from bot.config.rules import LeadbotConfig, ScoringRules
-    from bot.history.evaluate import Metrics
+    from bot.config.rules import LeadbotConfig
     from bot.history.importer import ImportReport
+    from bot.history.progress import Progress as Report
 
-console = Console()
+console = Console(soft_wrap=True)
 
 #: how many skipped rows are listed before "… and N more"
 SHOWN_ERRORS = 20
+#: how many of the largest point changes the terminal shows (the file has them all)
+SHOWN_CHANGES = 10
 
 
 class Outcome(StrEnum):
@@ -37,9 +54,34 @@ class Outcome(StrEnum):
     won = "won"
 
 
+class SplitRule(StrEnum):
+    random = "random"
+    time = "time"
+
+
 def _rules(path: Path | None) -> LeadbotConfig:
     """The rules at ``path``, else the ones the server runs (LEADBOT_CONFIG or the default)."""
     return config_or_exit(path if path is not None else settings_or_exit().config_path)
+
+
+@contextmanager
+def progress_bars() -> Iterator[Report]:
+    """A progress report drawing one bar per step on stderr, gone once the work is done."""
+    columns = [
+        TextColumn("{task.description:<30}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    ]
+    with Progress(*columns, console=err, transient=True) as bars:
+        tasks: dict[str, TaskID] = {}
+
+        def report(step: str, done: int, total: int) -> None:
+            if step not in tasks:
+                tasks[step] = bars.add_task(step, total=total)
+            bars.update(tasks[step], completed=done, total=total)
+
+        yield report
 
 
 MappingOption = Annotated[Path, typer.Option("--mapping", help="Column mapping (YAML).")]
@@ -48,13 +90,17 @@ RulesOption = Annotated[
     typer.Option(help="Rules file.", show_default="LEADBOT_CONFIG, else the packaged rules"),
 ]
 HoldoutOption = Annotated[
-    float,
+    float, typer.Option(min=0.0, max=0.9, help="Share of leads held out to measure on; 0: none.")
+]
+SplitOption = Annotated[
+    SplitRule,
     typer.Option(
-        min=0.0, max=0.9, help="Share of each outcome held out by the SHA-256 split rule (0: none)."
+        help="Which leads are held out: random (SHA-256 of each identity, per outcome) or "
+        "time (the most recent ones)."
     ),
 ]
 SaltOption = Annotated[
-    str, typer.Option(help="Prefix hashed with each identity: another draw of the same split.")
+    str, typer.Option(help="Prefix hashed with each identity: another draw of the random split.")
 ]
 
 
@@ -70,20 +116,23 @@ def import_command(
         lead_mapping = load_mapping(mapping)
     except MappingError as exc:
         fail(exc.problems)
-    engine = engine_or_exit(settings_or_exit())
-    columns = [TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()]
-    with Progress(*columns, console=err, transient=True) as progress:
-        task = progress.add_task("import", total=max(count_lines(file) - 1, 0))
+    settings = settings_or_exit()
+    engine = engine_or_exit(settings)
+    total = max(count_lines(file) - 1, 0)
+    with progress_bars() as report:
+        rows = iter(range(1, total + 1))
         try:
-            report = import_leads(file, lead_mapping, engine, on_row=lambda: progress.advance(task))
+            result = import_leads(
+                file, lead_mapping, engine, on_row=lambda: report("importing", next(rows), total)
+            )
         except MappingError as exc:
             fail(exc.problems)
-    _print_import(file, report)
-    if report.errors:
+    _print_import(file, result, database_location(settings))
+    if result.errors:
         raise typer.Exit(1)
 
 
-def _print_import(file: Path, report: ImportReport) -> None:
+def _print_import(file: Path, report: ImportReport, where: str) -> None:
     if report.unknown_columns:
         err.print(
             f"[yellow]warning:[/yellow] columns not in the mapping, not imported: "
@@ -101,6 +150,7 @@ def _print_import(file: Path, report: ImportReport) -> None:
         f"{report.updated} updated, {len(report.errors)} skipped",
         highlight=False,
     )
+    console.print(f"Stored in {where}; nothing was sent to Slack.", highlight=False)
 
 
 def calibrate_command(
@@ -120,122 +170,93 @@ def calibrate_command(
         typer.Option(min=1, help="How many of these leads sales can work (instead of a recall)."),
     ] = None,
     holdout: HoldoutOption = 0.0,
+    split: SplitOption = SplitRule.random,
     holdout_salt: SaltOption = "",
     pdo: Annotated[float, typer.Option(min=1, help="Points that double the odds.")] = 20,
     rules: RulesOption = None,
 ) -> None:
-    """Learn fit points and the MQL threshold from stored leads with a known outcome."""
+    """Learn fit points, the MQL threshold and probabilities from stored outcomes.
+
+    The full rules go to --out; the terminal gets the largest changes and the figures.
+    """
+    from bot.cli.history_report import (
+        calibration_header,
+        comparison_table,
+        metrics_table,
+        point_changes,
+        rules_diff,
+    )
     from bot.history.calibrate import calibrate
-    from bot.history.evaluate import record_from_stored
+    from bot.history.compare import compare_rules
     from bot.history.fit import CalibrationError
-    from storage.lead_import import labelled_leads
+    from bot.history.split import SplitError
+    from bot.history.stored import recent_leads, stored_outcomes
 
     if target_recall is not None and capacity is not None:
         fail(["give --target-recall or --capacity, not both"])
     current = _rules(rules)
-    with engine_or_exit(settings_or_exit()).connect() as conn:
-        records = [record_from_stored(lead) for lead in labelled_leads(conn, outcome.value)]
-    if not records:
-        fail([f"no stored lead has a known {outcome.value} outcome; run `leadbot import` first"])
-    try:
-        result = calibrate(
-            records,
-            current,
-            datetime.now(UTC),
-            target_recall=target_recall or 0.8,
-            capacity=capacity,
-            holdout=holdout,
-            salt=holdout_salt,
-            pdo=pdo,
-        )
-    except CalibrationError as exc:
-        fail([str(exc)])
-    card = result.scorecard
-    header = (
-        f"Calibrated by `leadbot calibrate --outcome {outcome.value}` on "
-        f"{datetime.now(UTC):%Y-%m-%d} from {result.train.leads} leads "
-        f"({result.train.positives} {outcome.value}).\n"
-        f"Fit points: {pdo:g} points double the odds of the outcome; each field's "
-        f"least promising value scores 0; a rule with all: adjusts a combination of two\n"
-        f"fields (L2 logistic regression, C={card.regularisation:g}, {card.pairs} field pairs).\n"
+    engine = engine_or_exit(settings_or_exit())
+    now = datetime.now(UTC)
+    with progress_bars() as report:
+        report("reading stored outcomes", 0, 1)
+        records = stored_outcomes(engine, outcome.value)
+        report("reading stored outcomes", 1, 1)
+        if not records:
+            fail([f"no stored lead has a known {outcome.value} outcome; import history first"])
+        try:
+            result = calibrate(
+                records,
+                current,
+                now,
+                outcome=outcome.value,
+                target_recall=target_recall or 0.8,
+                capacity=capacity,
+                holdout=holdout,
+                split=split.value,
+                salt=holdout_salt,
+                pdo=pdo,
+                progress=report,
+            )
+        except (CalibrationError, SplitError) as exc:
+            fail([str(exc)])
+        comparison = None
+        if result.held_leads:
+            comparison = compare_rules(
+                result.held_leads,
+                recent_leads(engine, now),
+                result.config,
+                current,
+                now,
+                progress=report,
+            )
+    header = calibration_header(result, outcome.value, pdo, split.value, now)
+    out.write_text("".join(f"# {line}\n" for line in header) + result.text, encoding="utf-8")
+    console.print(
+        f"Learnt from {result.train.leads} leads ({result.train.positives} {outcome.value}); "
+        f"{len(result.config.scoring.fit)} fit rules.",
+        highlight=False,
     )
-    if result.holdout is not None:
-        header += f"Held out {result.holdout.leads} leads: ROC AUC {result.holdout.roc_auc:.3f}.\n"
-    out.write_text(
-        "".join(f"# {line}\n" for line in header.splitlines()) + result.text, encoding="utf-8"
-    )
-    _print_points(result.config.scoring)
-    rows = [("training", result.train)]
-    if result.holdout is not None:
-        rows.append(("held out", result.holdout))
-    rows.append(
-        ("current rules, " + ("held out" if result.holdout else "training"), result.current)
-    )
-    console.print(_metrics_table(rows))
+    console.print(point_changes(current.scoring, result.config.scoring, SHOWN_CHANGES))
     for line in rules_diff(current.scoring, result.config.scoring):
         console.print(line, highlight=False)
     for line in result.dropped:
         console.print(f"dropped disqualify rule {line}", highlight=False)
-    console.print(f"wrote {out}", highlight=False)
-
-
-def _print_points(rules: ScoringRules) -> None:
-    from bot.core.conditions import describe_rule
-
-    table = Table(title="fit points", title_justify="left")
-    table.add_column("rule")
-    table.add_column("condition")
-    table.add_column("points", justify="right")
-    for rule in rules.fit:
-        table.add_row(rule.label, describe_rule(rule), f"{rule.points:+d}")
-    console.print(table)
-
-
-def _metrics_table(rows: list[tuple[str, Metrics]]) -> Table:
-    table = Table(title_justify="left")
-    for name in ("leads", "ROC AUC", "threshold", "precision", "recall", "F1", "flagged"):
-        table.add_column(name, justify="right")
-    for name, m in rows:
-        table.add_row(
-            f"{name}: {m.leads}",
-            f"{m.roc_auc:.3f}",
-            f"{m.threshold}",
-            f"{m.precision:.3f}",
-            f"{m.recall:.3f}",
-            f"{m.f1:.3f}",
-            f"{m.share_flagged:.1%}",
-        )
-    return table
-
-
-def rules_diff(old: ScoringRules, new: ScoringRules) -> list[str]:
-    """What changed between two rules files; new fit rules are counted (the table lists them)."""
-    lines = []
-    if old.threshold != new.threshold:
-        lines.append(f"threshold: {_threshold(old)} → {_threshold(new)}")
-    old_fit = {r.label: r.points for r in old.fit}
-    new_fit = {r.label: r.points for r in new.fit}
-    for label, points in old_fit.items():
-        if label not in new_fit:
-            lines.append(f"- fit {label} ({points:+d})")
-        elif new_fit[label] != points:
-            lines.append(f"~ fit {label}: {points:+d} → {new_fit[label]:+d}")
-    added = [label for label in new_fit if label not in old_fit]
-    if added:
-        lines.append(f"+ {len(added)} new fit rules (in the points table)")
-    kept = {r.label for r in new.disqualify}
-    lines += [f"- disqualify {r.label}" for r in old.disqualify if r.label not in kept]
-    return lines
-
-
-def _threshold(rules: ScoringRules) -> str:
-    t = rules.threshold
-    floors = [
-        f"{axis} ≥ {value}"
-        for axis, value in (("fit", t.min_fit), ("engagement", t.min_engagement))
-        if value is not None
-    ]
-    return f"total ≥ {t.mql}" + (f" ({', '.join(floors)})" if floors else "")
+    rows = [("training", result.train)]
+    if result.holdout is not None:
+        rows.append((f"held out ({split.value})", result.holdout))
+    rows.append(("current, " + ("held out" if result.holdout else "training"), result.current))
+    console.print(metrics_table(rows))
+    if comparison is not None:
+        console.print(comparison_table(comparison))
+        verdict = "better beyond noise" if comparison.better else "not better beyond noise"
+        console.print(f"Calibrated rules against the current ones: {verdict}", highlight=False)
+        for reason in comparison.reasons:
+            console.print(f"  - {reason}", highlight=False)
+    console.print(
+        f"Wrote {out}: every rule, and the probability of the outcome per total. "
+        f"Try it before deploying: leadbot rules whatif {out}",
+        highlight=False,
+    )
 
 
 def evaluate_command(
@@ -243,27 +264,42 @@ def evaluate_command(
     mapping: MappingOption,
     rules: RulesOption = None,
     holdout: HoldoutOption = 0.0,
+    split: SplitOption = SplitRule.random,
     holdout_salt: SaltOption = "",
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
-    """Score a labelled CSV with a rules file: ROC AUC, and precision/recall at its threshold."""
-    from bot.history.evaluate import evaluate_rules, records_from_csv, split_holdout
+    """Score a labelled CSV with a rules file: ROC AUC, precision/recall at its threshold,
+    and the Brier score and calibration error of its probabilities (when it has them)."""
+    from bot.cli.history_report import metrics_table
+    from bot.history.evaluate import evaluate_rules
     from bot.history.mapping import MappingError, load_mapping
+    from bot.history.records import records_from_csv
+    from bot.history.split import SplitError, split_holdout
 
     config = _rules(rules)
-    try:
-        records, report = records_from_csv(file, load_mapping(mapping), datetime.now(UTC))
-    except MappingError as exc:
-        fail(exc.problems)
-    if holdout:
-        records = split_holdout(records, holdout, salt=holdout_salt)[1]
-    metrics = evaluate_rules(records, config.scoring, datetime.now(UTC))
-    for line, problem in report.errors[:SHOWN_ERRORS]:
+    now = datetime.now(UTC)
+    with progress_bars() as report:
+        report("reading the file", 0, 1)
+        try:
+            records, parsed = records_from_csv(file, load_mapping(mapping), now)
+        except MappingError as exc:
+            fail(exc.problems)
+        report("reading the file", 1, 1)
+        if holdout:
+            try:
+                records = split_holdout(records, holdout, by=split.value, salt=holdout_salt)[1]
+            except SplitError as exc:
+                fail([str(exc)])
+        metrics = evaluate_rules(records, config, now, report)
+    for line, problem in parsed.errors[:SHOWN_ERRORS]:
         err.print(f"[red]skipped[/red] line {line}: {problem}", highlight=False)
     if as_json:
-        print(json.dumps({**metrics.as_dict(), "skipped_rows": len(report.errors)}, indent=2))
-    else:
-        console.print(_metrics_table([(file.name, metrics)]))
+        print(json.dumps({**metrics.as_dict(), "skipped_rows": len(parsed.errors)}, indent=2))
+        return
+    name = file.name + (f", held out ({split.value})" if holdout else "")
+    console.print(metrics_table([(name, metrics)]))
+    if config.probability is None:
+        console.print("These rules have no probability section: points only.", highlight=False)
 
 
 def register(app: typer.Typer) -> None:

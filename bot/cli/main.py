@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import gc
 import secrets
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -18,6 +17,7 @@ from rich.console import Console
 
 from bot.cli.common import (
     config_or_exit,
+    database_location,
     engine_or_exit,
     err,
     fail,
@@ -135,7 +135,7 @@ def _banner(settings: Settings) -> None:
     lines = [
         f"[bold]leadbot[/bold] listening on {base}",
         f"  mode:      {mode}",
-        f"  database:  {_database_location(settings)}",
+        f"  database:  {database_location(settings)}",
         f"  webhook:   POST {base}/webhooks/generic",
         f"  sources:   {_sources_line(settings)}",
     ]
@@ -179,16 +179,6 @@ def _sources_line(settings: Settings) -> str:
     on = [name for name, source in SOURCES.items() if source.secret(settings) is not None]
     listed = ", ".join(on) if on else "none (set LEADBOT_TYPEFORM_SECRET …)"
     return f"{listed}  (leadbot sources lists their URLs)"
-
-
-def _database_location(settings: Settings) -> str:
-    """SQLite as an absolute file path (a relative one depends on where you started)."""
-    from sqlalchemy.engine import make_url
-
-    url = make_url(settings.database_url)
-    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        return f"SQLite file {Path(url.database).resolve()}"
-    return safe_url(settings)
 
 
 @db_app.command("upgrade")

@@ -20,8 +20,8 @@ that must all hold — to score a combination ("arrived through the API *and*
 last received an SMS") that neither field reveals alone.
 
 Further sections (Slack channels, digests, webhook subscribers, lead sources,
-qualification questions, routing) join
-:class:`LeadbotConfig` as optional sub-models.
+qualification questions, routing, the probability of the outcome per total)
+join :class:`LeadbotConfig` as optional sub-models.
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ from pydantic import (
 
 from bot.commands.parse import CommandsConfig
 from bot.config.digests import DigestsConfig
+from bot.config.probability import ProbabilityConfig
 from bot.config.qualification import QualificationConfig
 from bot.config.routing import RoutingConfig
 from bot.config.slack import SlackConfig
@@ -241,6 +242,8 @@ class LeadbotConfig(_Model):
     digests: DigestsConfig = DigestsConfig()
     commands: CommandsConfig = CommandsConfig()
     webhooks: WebhooksConfig = WebhooksConfig()
+    #: points → probability, written by ``leadbot calibrate``; None for hand-written rules
+    probability: ProbabilityConfig | None = None
     sources: SourcesConfig = SourcesConfig()
     qualification: QualificationConfig = QualificationConfig()
     routing: RoutingConfig = RoutingConfig()

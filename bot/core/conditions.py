@@ -115,6 +115,9 @@ def field_getter(name: str) -> Getter:
 def profile_test(conditions: Sequence[FieldCondition]) -> RecordTest:
     """A test that all ``conditions`` hold on a profile (a combined fit rule)."""
     tests = tuple((field_getter(c.field), predicate(c)) for c in conditions)
+    if len(tests) == 2:  # calibrated combinations are pairs: no generator per lead
+        (get_first, first), (get_second, second) = tests
+        return lambda profile: first(get_first(profile)) and second(get_second(profile))
     return lambda profile: all(check(get(profile)) for get, check in tests)
 
 

@@ -16,15 +16,20 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
+import numpy as np
+
 from bot.config.rules import PROFILE_FIELDS, FitRule
-from bot.core.conditions import field_getter, is_missing
-from bot.history.evaluate import LabelledRecord
+from bot.core.conditions import field_getter, is_missing, predicate
+from bot.history.progress import Progress, silent
+from bot.history.records import LabelledRecord
 
 #: fields that identify a person rather than describe them; only their presence is scored
 IDENTITY_FIELDS = frozenset({"email", "first_name", "last_name", "phone", "website", "company"})
 #: quantile bands of the positive values of a number (zero has a band of its own);
 #: fine enough to follow a curve, and the regularisation keeps neighbours close
 NUMERIC_BANDS = 10
+#: values a field's bin is remembered by; anything else (a list, a dict) by its identity
+_HASHABLE = (str, int, float, type(None))
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,34 @@ def design_bins(records: Sequence[LabelledRecord], min_count: int) -> list[list[
         if len(bins) > 1:
             features.append(bins)
     return features
+
+
+def bin_codes(
+    records: Sequence[LabelledRecord], features: Sequence[list[Bin]], progress: Progress = silent
+) -> np.ndarray:
+    """Per lead and field, the column of the one bin it falls in (bins numbered across fields).
+
+    The engine's own predicates decide, so training sees exactly what the rules
+    file will test; leads share few values per field, so each distinct value
+    is tested once.
+    """
+    codes = np.empty((len(records), len(features)), dtype=np.int32)
+    start = 0
+    for j, feature in enumerate(features):
+        progress("binning", j, len(features))
+        get = field_getter(feature[0].field)
+        tests = [predicate(b.rule(0)) for b in feature]
+        seen: dict[tuple[type, Any], int] = {}
+        for i, record in enumerate(records):
+            value = get(record.profile)
+            # typed, because True == 1 == 1.0 as dict keys, and a bin may tell them apart
+            key = (type(value), value if isinstance(value, _HASHABLE) else id(value))
+            if key not in seen:
+                seen[key] = start + next(k for k, test in enumerate(tests) if test(value))
+            codes[i, j] = seen[key]
+        start += len(feature)
+    progress("binning", len(features), len(features))
+    return codes
 
 
 def _bins(field: str, given: list[Any], min_count: int) -> list[Bin]:

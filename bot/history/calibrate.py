@@ -1,4 +1,4 @@
-"""Learn fit points and the MQL threshold from leads whose outcome is known.
+"""Learn fit points, the MQL threshold and the probability of the outcome from known outcomes.
 
 The model is a scorecard: every profile field or attribute is cut into bins
 (``bot.history.bins``), a regularised logistic regression weighs the bins
@@ -9,8 +9,9 @@ combination becomes an ``all:`` fit rule over the original fields whose
 points, up or down, correct what its two fields earn apart. So a calibrated
 file scores a lead arriving by webhook exactly as one imported from a CSV.
 
-The design matrix is built by the engine's own condition matcher, and the
-threshold is picked from the engine's scores of the training leads.
+The threshold is picked from the engine's scores of the training leads, and
+the ``probability:`` section is a logistic curve in the total fitted on
+out-of-fold totals (``bot.history.probability``).
 """
 
 from __future__ import annotations
@@ -22,20 +23,27 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-import yaml
 
+from bot.config.probability import ProbabilityConfig
 from bot.config.rules import FitRule, LeadbotConfig, parse_config
 from bot.core.conditions import profile_test
-from bot.history.bins import Bin, combined_rule, design_bins, merge_rules
+from bot.history.bins import bin_codes, combined_rule, design_bins, merge_rules
 from bot.history.evaluate import (
-    LabelledRecord,
     Metrics,
+    Points,
+    Scored,
     choose_threshold,
+    engine_scores,
     evaluate_rules,
-    score_records,
-    split_holdout,
+    judge,
+    measure,
 )
-from bot.history.fit import CalibrationError, Scorecard, fit_scorecard
+from bot.history.fit import FITS, CalibrationError, Design, Scorecard, fit_scorecard
+from bot.history.probability import fit_logistic
+from bot.history.progress import Progress, silent
+from bot.history.records import LabelledRecord
+from bot.history.render import render
+from bot.history.split import Split, split_holdout
 
 #: a text value needs this many leads (or this share of them) for a bin of its own
 MIN_BIN_LEADS = 20
@@ -52,38 +60,61 @@ class Calibration:
     #: the current rules measured on the same leads as ``holdout`` (or training)
     current: Metrics
     dropped: list[str]
+    #: the leads learnt from and the leads held out (by the split rule asked for)
+    training_leads: list[LabelledRecord]
+    held_leads: list[LabelledRecord]
+    #: each training lead's total from the fold model that did not learn from it (the
+    #: probability curve is fitted on these)
+    out_of_fold: list[float]
+
+
+@dataclass(frozen=True)
+class LearntFit:
+    rules: list[FitRule]
+    scorecard: Scorecard
+    #: each lead's fit points under ``rules`` (what the engine gives it)
+    points: np.ndarray
+    #: each lead's fit points as the cross-validation model that did not learn from it gives
+    out_of_fold: np.ndarray
 
 
 def learn_fit_rules(
-    records: Sequence[LabelledRecord], *, pdo: float, min_count: int
-) -> tuple[list[FitRule], Scorecard]:
+    records: Sequence[LabelledRecord], *, pdo: float, min_count: int, progress: Progress = silent
+) -> LearntFit:
     """Integer-point fit rules from the records' outcomes, and the fitted scorecard."""
     features = design_bins(records, min_count)
-    bins = [b for feature in features for b in feature]
-    tests = [profile_test(b.rule(0).conditions) for b in bins]
-    matrix = np.array([[test(r.profile) for test in tests] for r in records], dtype=float)
-    spans, start = [], 0
-    for feature in features:
-        spans.append(range(start, start + len(feature)))
-        start += len(feature)
-    card = fit_scorecard(matrix, np.array([r.label for r in records]), spans, min_count)
+    sizes = [len(feature) for feature in features]
+    codes = bin_codes(records, features, progress)
+    design = Design(codes, np.repeat(np.arange(len(features)), sizes))
+    labels = np.array([r.label for r in records])
+    fits = iter(range(1, FITS + 1))
+    progress("fitting", 0, FITS)
+    card = fit_scorecard(design, labels, min_count, lambda: progress("fitting", next(fits), FITS))
     factor = pdo / math.log(2)
     rules: list[FitRule] = []
-    for feature, span in zip(features, spans, strict=True):
-        part = card.main[span.start : span.stop]
-        rules.extend(merge_rules(feature, [round(factor * (w - min(part))) for w in part]))
-    rules.extend(_interaction_rules(bins, card, factor))
-    return rules, card
-
-
-def _interaction_rules(bins: list[Bin], card: Scorecard, factor: float) -> list[FitRule]:
-    """``all:`` rules for the interaction cells whose weight is worth a point."""
-    rules = []
-    for (first, second), weight in zip(card.cells, card.interactions, strict=True):
-        points = round(factor * weight)
-        if points:
-            rules.append(combined_rule([bins[first], bins[second]], points))
-    return rules
+    bin_points: list[int] = []
+    start, floor = 0, 0.0
+    for feature in features:
+        part = card.main[start : start + len(feature)]
+        points = [round(factor * (w - min(part))) for w in part]
+        rules.extend(merge_rules(feature, points))
+        bin_points.extend(points)
+        floor += min(part)
+        start += len(feature)
+    bins = [b for feature in features for b in feature]
+    cell_points = [round(factor * weight) for weight in card.interactions]
+    rules.extend(
+        combined_rule([bins[first], bins[second]], points)
+        for (first, second), points in zip(card.cells, cell_points, strict=True)
+        if points
+    )
+    # every bin and cell is a rule's condition, so the rules' points add up from the design
+    totals = np.asarray(bin_points)[design.codes].sum(axis=1)
+    for (first, second), cell in zip(card.cells, cell_points, strict=True):
+        totals += cell * design.cell_mask(first, second)
+    # on the file's scale: its points are the log-odds less the intercept and every floor
+    out_of_fold = factor * (card.out_of_fold - card.intercept - floor)
+    return LearntFit(rules, card, totals, out_of_fold)
 
 
 def review_disqualify(
@@ -112,65 +143,90 @@ def review_disqualify(
     return kept, dropped
 
 
+def fit_probability(
+    outcome: str, scored: Sequence[Scored], out_of_fold: Sequence[float]
+) -> ProbabilityConfig | None:
+    """The curve from total points to the outcome's probability; None if points do not rank.
+
+    It is fitted on out-of-fold totals (fit points from the fold model that
+    did not learn from the lead, plus its engagement points) of the leads no
+    disqualify rule matches; those get the share of them that got there.
+    """
+    kept = [i for i, s in enumerate(scored) if not s.disqualified]
+    if len({scored[i].label for i in kept}) < 2:
+        return None
+    intercept, slope = fit_logistic([out_of_fold[i] for i in kept], [scored[i].label for i in kept])
+    if slope <= 0:
+        return None
+    excluded = [s.label for s in scored if s.disqualified]
+    return ProbabilityConfig.model_validate(
+        {
+            "outcome": outcome,
+            "leads": len(kept),
+            "intercept": round(intercept, 4),
+            "slope": round(slope, 6),
+            "disqualified": round(sum(excluded) / len(excluded), 4) if excluded else None,
+        }
+    )
+
+
 def calibrate(
     records: Sequence[LabelledRecord],
     current: LeadbotConfig,
     now: datetime,
     *,
+    outcome: str = "converted",
     target_recall: float | None = 0.8,
     capacity: int | None = None,
     holdout: float = 0.0,
+    split: Split = "random",
     pdo: float = 20,
     salt: str = "",
+    progress: Progress = silent,
 ) -> Calibration:
-    """Fit points on the training part of ``records`` and measure them on the held-out part."""
-    train, held = split_holdout(records, holdout, salt=salt)
+    """Fit points on the training part of ``records`` and measure them on the held-out part.
+
+    ``progress`` hears of each step: binning, fitting (``FITS`` model fits), scoring.
+    """
+    train, held = split_holdout(records, holdout, by=split, salt=salt)
     if len({r.label for r in train}) < 2:
         raise CalibrationError("calibration needs leads of both outcomes to learn from")
     min_count = max(MIN_BIN_LEADS, round(MIN_BIN_SHARE * len(train)))
-    fit, card = learn_fit_rules(train, pdo=pdo, min_count=min_count)
+    learnt = learn_fit_rules(train, pdo=pdo, min_count=min_count, progress=progress)
     disqualify, dropped = review_disqualify(current, train, min_count)
-    draft = current.scoring.model_copy(update={"fit": fit, "disqualify": disqualify})
-    scored = score_records(train, draft, now)
+    # the engine adds engagement and disqualifies; the learnt fit points come from the design
+    rest = current.scoring.model_copy(update={"fit": [], "disqualify": disqualify})
+    points = [
+        Points(int(fit), engagement, disqualified)
+        for fit, (_, engagement, disqualified) in zip(
+            learnt.points,
+            engine_scores(train, rest, now, progress, "scoring the training leads"),
+            strict=True,
+        )
+    ]
     flagged = None if capacity is None else round(capacity * len(train) / len(records))
     mql = choose_threshold(
-        [s.rank for s in scored],
-        [s.label for s in scored],
+        [-math.inf if p.disqualified else p.fit + p.engagement for p in points],
+        [r.label for r in train],
         recall=None if capacity is not None else target_recall,
         flagged=flagged,
     )
-    text = render(current, fit, disqualify, mql)
+    out_of_fold = [float(f + p.engagement) for f, p in zip(learnt.out_of_fold, points, strict=True)]
+    probability = fit_probability(outcome, judge(train, points, rest.threshold), out_of_fold)
+    text = render(current, learnt.rules, disqualify, mql, probability)
     config = parse_config(text, source="calibrated rules")
     measured = held or list(train)
     return Calibration(
         config=config,
         text=text,
-        scorecard=card,
-        train=evaluate_rules(train, config.scoring, now),
-        holdout=evaluate_rules(held, config.scoring, now) if held else None,
-        current=evaluate_rules(measured, current.scoring, now),
+        scorecard=learnt.scorecard,
+        train=measure(judge(train, points, config.scoring.threshold), mql, probability),
+        holdout=evaluate_rules(held, config, now, progress, "scoring the held-out leads")
+        if held
+        else None,
+        current=evaluate_rules(measured, current, now, progress, "scoring with the current rules"),
         dropped=dropped,
+        training_leads=train,
+        held_leads=held,
+        out_of_fold=out_of_fold,
     )
-
-
-def render(current: LeadbotConfig, fit: list[FitRule], disqualify: list[Any], mql: int) -> str:
-    """The calibrated rules file: learnt fit and threshold, the rest of the current rules."""
-    data = current.model_dump(mode="json", by_alias=True, exclude_none=True, exclude_defaults=True)
-    scoring = data["scoring"]
-    scoring["threshold"] = {
-        "mql": mql,
-        "recycle_cooldown_days": current.scoring.threshold.recycle_cooldown_days,
-    }
-    scoring["fit"] = [_rule_dict(r) for r in fit]
-    scoring["disqualify"] = [_rule_dict(r) for r in disqualify]
-    text: str = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
-    return text
-
-
-def _rule_dict(rule: Any) -> dict[str, Any]:
-    raw = rule.model_dump(mode="json", by_alias=True, exclude_none=True, exclude_defaults=True)
-    if "all" in raw:
-        raw["all"] = [_rule_dict(condition) for condition in rule.conditions]
-    first = {k: raw.pop(k) for k in ("label", "field") if k in raw}
-    last = {k: raw.pop(k) for k in ("points", "reason") if k in raw}
-    return {**first, **raw, **last}

@@ -4,49 +4,35 @@ Every figure comes from the production scoring engine (``bot.core.scoring``), so
 what is measured is exactly what would run: a lead is flagged when it is not
 disqualified and its score meets the rules' MQL threshold, and it is ranked by
 its total (disqualified leads last) for the ROC AUC.
-
-The hold-out split is a pure function of each lead's identity, so anyone can
-reproduce it: within each outcome class, leads are ordered by the SHA-256 of
-their email (for rows without one, the synthetic ``<key>@import.invalid``) and
-the first ``fraction`` of each class is held out. Both classes keep their
-share, and the same leads are held out whichever command computes the split.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy.engine import RowMapping
-
-from bot.config.rules import PROFILE_FIELDS, ScoringRules
-from bot.core.scoring import ActivityRecord, score_lead
-from bot.history.importer import ImportReport, read_rows
-from bot.history.mapping import OUTCOME_FIELD, LeadMapping, MappingError, RowError, RowParser
-from storage.lead_import import LabelledLead
-
-
-@dataclass(frozen=True)
-class LabelledRecord:
-    """A lead as the scoring engine sees it, with its known outcome."""
-
-    email: str
-    profile: dict[str, Any]
-    activities: list[ActivityRecord]
-    label: bool
+from bot.config.probability import ProbabilityConfig
+from bot.config.rules import LeadbotConfig, ScoringRules, Threshold
+from bot.core.scoring import score_lead
+from bot.history.probability import brier_score, expected_calibration_error
+from bot.history.progress import Progress, counted, silent
+from bot.history.records import LabelledRecord
 
 
 @dataclass(frozen=True)
 class Scored:
     label: bool
-    #: the total, or -inf for a disqualified lead (never flagged, ranked last)
-    rank: float
+    total: int
+    #: a disqualify rule matched: never flagged, ranked last
+    disqualified: bool
     flagged: bool
+
+    @property
+    def rank(self) -> float:
+        return -math.inf if self.disqualified else float(self.total)
 
 
 @dataclass(frozen=True)
@@ -60,6 +46,9 @@ class Metrics:
     recall: float
     f1: float
     share_flagged: float
+    #: how well the rules' probabilities fit the outcomes; None without a probability section
+    brier: float | None = None
+    ece: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """Plain values for JSON; an undefined AUC (one outcome only) becomes None."""
@@ -67,17 +56,46 @@ class Metrics:
 
 
 def score_records(
-    records: Iterable[LabelledRecord], rules: ScoringRules, now: datetime
+    records: Sequence[LabelledRecord],
+    rules: ScoringRules,
+    now: datetime,
+    progress: Progress = silent,
+    step: str = "scoring",
 ) -> list[Scored]:
+    return judge(records, engine_scores(records, rules, now, progress, step), rules.threshold)
+
+
+class Points(NamedTuple):
+    """What qualification needs of a score."""
+
+    fit: int
+    engagement: int
+    disqualified: bool
+
+
+def engine_scores(
+    records: Sequence[LabelledRecord],
+    rules: ScoringRules,
+    now: datetime,
+    progress: Progress = silent,
+    step: str = "scoring",
+) -> list[Points]:
+    """Each record's points from the production engine, reporting progress as ``step``."""
+    scores = (
+        score_lead(r.profile, r.activities, rules, now) for r in counted(records, step, progress)
+    )
+    return [Points(s.fit, s.engagement, s.disqualify_reason is not None) for s in scores]
+
+
+def judge(
+    records: Iterable[LabelledRecord], points: Iterable[Points], threshold: Threshold
+) -> list[Scored]:
+    """The records' points, flagged by ``threshold`` (as the engine's qualification does)."""
     scored = []
-    for record in records:
-        score = score_lead(record.profile, record.activities, rules, now)
-        disqualified = score.disqualify_reason is not None
-        flagged = not disqualified and rules.threshold.is_met(
-            fit=score.fit, engagement=score.engagement, total=score.total
-        )
-        rank = -math.inf if disqualified else float(score.total)
-        scored.append(Scored(record.label, rank, flagged))
+    for record, (fit, engagement, disqualified) in zip(records, points, strict=True):
+        total = fit + engagement
+        flagged = not disqualified and threshold.is_met(fit=fit, engagement=engagement, total=total)
+        scored.append(Scored(record.label, total, disqualified, flagged))
     return scored
 
 
@@ -98,30 +116,47 @@ def roc_auc(labels: Sequence[bool], scores: Sequence[float]) -> float:
     return (rank_sum - positives * (positives + 1) / 2) / (positives * negatives)
 
 
-def measure(scored: Sequence[Scored], threshold: int) -> Metrics:
+def measure(
+    scored: Sequence[Scored], threshold: int, probability: ProbabilityConfig | None = None
+) -> Metrics:
     positives = sum(s.label for s in scored)
     flagged = sum(s.flagged for s in scored)
     hits = sum(s.flagged and s.label for s in scored)
     precision = hits / flagged if flagged else 0.0
     recall = hits / positives if positives else 0.0
     f1 = 2 * precision * recall / (precision + recall) if hits else 0.0
+    labels = [s.label for s in scored]
+    brier = ece = None
+    if probability is not None and scored:
+        predicted = [probability.at(s.total, disqualified=s.disqualified) for s in scored]
+        brier = brier_score(predicted, labels)
+        ece = expected_calibration_error(predicted, labels)
     return Metrics(
         leads=len(scored),
         positives=positives,
-        roc_auc=roc_auc([s.label for s in scored], [s.rank for s in scored]),
+        roc_auc=roc_auc(labels, [s.rank for s in scored]),
         threshold=threshold,
         flagged=flagged,
         precision=precision,
         recall=recall,
         f1=f1,
         share_flagged=flagged / len(scored) if scored else 0.0,
+        brier=brier,
+        ece=ece,
     )
 
 
 def evaluate_rules(
-    records: Sequence[LabelledRecord], rules: ScoringRules, now: datetime
+    records: Sequence[LabelledRecord],
+    config: LeadbotConfig,
+    now: datetime,
+    progress: Progress = silent,
+    step: str = "scoring",
 ) -> Metrics:
-    return measure(score_records(records, rules, now), rules.threshold.mql)
+    """The rules file's figures on ``records``; Brier and ECE when it has a probability section."""
+    rules = config.scoring
+    scored = score_records(records, rules, now, progress, step)
+    return measure(scored, rules.threshold.mql, config.probability)
 
 
 def choose_threshold(
@@ -142,72 +177,3 @@ def choose_threshold(
         if recall is not None and positives and hits / positives >= recall:
             break
     return best
-
-
-def split_holdout(
-    records: Sequence[LabelledRecord], fraction: float, *, salt: str = ""
-) -> tuple[list[LabelledRecord], list[LabelledRecord]]:
-    """(training, held out) by the documented rule; ``fraction`` 0 holds nothing out.
-
-    A ``salt`` is prefixed to every identity before hashing: another salt is
-    another draw of the same rule, to see how much one split's figures vary.
-    """
-    held: set[str] = set()
-    for label in (True, False):
-        ranked = sorted(
-            (r.email for r in records if r.label is label),
-            key=lambda email: hashlib.sha256((salt + email).encode()).hexdigest(),
-        )
-        held.update(ranked[: round(fraction * len(ranked))])
-    return [r for r in records if r.email not in held], [r for r in records if r.email in held]
-
-
-def records_from_csv(
-    path: Path, mapping: LeadMapping, now: datetime
-) -> tuple[list[LabelledRecord], ImportReport]:
-    """The CSV's rows with a known outcome, parsed exactly as ``leadbot import`` parses them.
-
-    Bad rows are skipped and listed in the report, as the import does; a key
-    repeated in the file keeps its last row, as the import does.
-    """
-    if not any(c.to == OUTCOME_FIELD for c in mapping.columns.values()):
-        raise MappingError([f"the mapping has no column mapped to {OUTCOME_FIELD}"])
-    parser = RowParser(mapping)
-    report = ImportReport()
-    records: dict[str, LabelledRecord] = {}
-    for line, row in read_rows(path, mapping, report):
-        report.rows += 1
-        try:
-            parsed = parser.parse(row)
-        except RowError as exc:
-            report.errors.append((line, str(exc)))
-            continue
-        fields = dict(parsed.fields)
-        label = fields.pop(OUTCOME_FIELD, None)
-        if label is None:
-            continue
-        stamp = parsed.activity_time or now
-        records[parsed.email] = LabelledRecord(
-            email=parsed.email,
-            profile={**fields, "email": parsed.email, "attributes": parsed.attributes},
-            activities=[
-                ActivityRecord(kind, stamp)
-                for kind, count in parsed.counters.items()
-                for _ in range(count)
-            ],
-            label=label,
-        )
-    return list(records.values()), report
-
-
-def record_from_stored(stored: LabelledLead) -> LabelledRecord:
-    """A stored lead as the engine scores it: profile columns, attributes and activities."""
-    lead: RowMapping = stored.lead
-    profile = {name: lead[name] for name in PROFILE_FIELDS if name in lead}
-    profile["attributes"] = dict(lead["attributes"] or {})
-    return LabelledRecord(
-        email=lead["email"],
-        profile=profile,
-        activities=[ActivityRecord.from_row(a) for a in stored.activities],
-        label=stored.label,
-    )

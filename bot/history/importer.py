@@ -143,6 +143,7 @@ def import_leads(
                 attributes=parsed.attributes,
                 counters=parsed.counters,
                 activity_time=parsed.activity_time or now,
+                first_seen_at=parsed.created_at,
             )
         )
         if len(batch) >= batch_size:

@@ -125,6 +125,10 @@ class LeadMapping(BaseModel):
     activity_time: str | None = Field(
         default=None, description="Column dating the counted activities; default: import time"
     )
+    created_at: str | None = Field(
+        default=None,
+        description="Column dating when each lead first appeared; default: import time",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -151,13 +155,11 @@ class LeadMapping(BaseModel):
 
     def read_columns(self) -> list[str]:
         """Every column the import reads, which the file must therefore have."""
-        return list(dict.fromkeys([self.key, *self.columns, *self._time_column()]))
+        times = [name for name in (self.activity_time, self.created_at) if name]
+        return list(dict.fromkeys([self.key, *self.columns, *times]))
 
     def known_columns(self) -> set[str]:
         return {*self.read_columns(), *self.ignore}
-
-    def _time_column(self) -> list[str]:
-        return [self.activity_time] if self.activity_time else []
 
 
 def load_mapping(path: Path) -> LeadMapping:
@@ -187,6 +189,8 @@ class ParsedRow:
     attributes: dict[str, Any]
     counters: dict[str, int]
     activity_time: datetime | None = None
+    #: when the lead first appeared (the mapping's ``created_at`` column)
+    created_at: datetime | None = None
     warnings: list[str] = field(default_factory=list)
 
 
@@ -243,7 +247,8 @@ class RowParser:
             fields=fields,
             attributes=attributes,
             counters=counters,
-            activity_time=self._time(row),
+            activity_time=self._time(row, self.mapping.activity_time),
+            created_at=self._time(row, self.mapping.created_at),
             warnings=warnings,
         )
 
@@ -279,16 +284,16 @@ class RowParser:
             )
         return text
 
-    def _time(self, row: MappingType[str, str | None]) -> datetime | None:
-        if self.mapping.activity_time is None:
+    def _time(self, row: MappingType[str, str | None], column: str | None) -> datetime | None:
+        if column is None:
             return None
-        text = self._text(row.get(self.mapping.activity_time))
+        text = self._text(row.get(column))
         if text is None:
             return None
         try:
             stamp = datetime.fromisoformat(text)
         except ValueError:
-            raise RowError(f"{self.mapping.activity_time}: {text!r} is not an ISO date") from None
+            raise RowError(f"{column}: {text!r} is not an ISO date") from None
         return stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)
 
 

@@ -14,6 +14,8 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 from bot.cli.history import register
+from bot.config.rules import load_config
+from bot.history.synthetic import generate_history
 
 CURRENT_RULES = """\
 scoring:
@@ -72,11 +74,19 @@ def test_calibrated_rules_score_the_same_in_evaluate(app: typer.Typer) -> None:
     )  # fmt: skip
     assert calibrated.exit_code == 0, calibrated.output
     assert "threshold: total ≥ 50 (fit ≥ 10) → total ≥" in calibrated.output
-    assert "- fit Enterprise plan (+30)" in calibrated.output
-    assert "new fit rules (in the points table)" in calibrated.output
-    assert "- disqualify" not in calibrated.output
-    assert "Competitor" in Path("rules.yaml").read_text()
-    header_auc = re.search(r"ROC AUC (\d\.\d{3})", Path("rules.yaml").read_text()).group(1)  # type: ignore[union-attr]
+    assert re.search(r"Enterprise plan +attribute plan is enterprise +\+30 +—", calibrated.output)
+    assert re.search(r"fit rules: 1 → \d+ \(\d+ new, 1 removed, 0 changed\)", calibrated.output)
+    assert "disqualify" not in calibrated.output
+    # the comparison with the current rules on the same held-out leads
+    assert "270 held-out leads" in calibrated.output
+    assert re.search(r"calibrated +0\.\d{3} \(0\.\d{3} to 0\.\d{3}\)", calibrated.output)
+    gain = r"difference +[+-]0\.\d{3} \([+-]0\.\d{3} to [+-]0\.\d{3}\)"
+    assert re.search(gain, calibrated.output)
+    assert "Calibrated rules against the current ones: better beyond noise" in calibrated.output
+    written = Path("rules.yaml").read_text()
+    assert "Competitor" in written
+    header = re.search(r"ROC AUC (\d\.\d{3}), Brier (\d\.\d{3}), ECE (\d\.\d{3})", written)
+    assert header is not None
 
     evaluated = invoke(
         app,
@@ -92,11 +102,34 @@ def test_calibrated_rules_score_the_same_in_evaluate(app: typer.Typer) -> None:
     )
     assert evaluated.exit_code == 0, evaluated.output
     figures = json.loads(evaluated.stdout)
-    assert f"{figures['roc_auc']:.3f}" == header_auc
-    held_row = next(line for line in calibrated.output.splitlines() if "held out: 270" in line)
+    assert [f"{figures[k]:.3f}" for k in ("roc_auc", "brier", "ece")] == list(header.groups())
+    held_row = next(line for line in calibrated.output.splitlines() if "held out (random)" in line)
     assert f"{figures['precision']:.3f}" in held_row
     assert f"{figures['recall']:.3f}" in held_row
     assert figures["leads"] == 270
+    assert f"{figures['brier']:.3f}  {figures['ece']:.3f}" in held_row
+
+
+def test_the_terminal_gets_the_largest_changes_and_the_file_every_rule(
+    app: typer.Typer,
+) -> None:
+    generate_history(3000, seed=2).write(Path("crm.csv"), Path("crm.yaml"))
+    assert invoke(app, "import", "crm.csv", "--mapping", "crm.yaml").exit_code == 0
+    result = invoke(app, "calibrate", "--outcome", "converted", "--out", "rules.yaml")
+    assert result.exit_code == 0, result.output
+    rules = load_config(Path("rules.yaml"))
+    assert len(rules.scoring.fit) > 10
+    found = re.search(r"largest point changes \(10 of (\d+) changed fit rules\)", result.output)
+    before = {rule.label: rule.points for rule in load_config(None).scoring.fit}
+    after = {rule.label: rule.points for rule in rules.scoring.fit}
+    changed = {k for k in before | after if before.get(k, 0) != after.get(k, 0)}
+    assert found and int(found.group(1)) == len(changed)
+    shown = [rule.label for rule in rules.scoring.fit if f" {rule.label} " in result.output]
+    biggest = sorted(rules.scoring.fit, key=lambda rule: -abs(rule.points))[:5]
+    assert {rule.label for rule in biggest} <= set(shown)
+    assert len(shown) <= 10
+    assert rules.probability is not None and rules.probability.outcome == "converted"
+    assert "Wrote rules.yaml" in result.output
 
 
 def test_calibrate_without_history_explains_what_to_do(app: typer.Typer) -> None:
@@ -133,7 +166,8 @@ def test_evaluate_json_matches_a_hand_computed_case(app: typer.Typer) -> None:
         "    - {label: Newsletter, field: attributes.newsletter, equals: true, points: 3}\n"
         "    - {label: One visit, field: attributes.visits, min: 1, max: 2, points: 1}\n"
         "    - {label: Visits, field: attributes.visits, min: 5, max: 6, points: 5}\n"
-        "    - {label: Many visits, field: attributes.visits, min: 9, points: 9}\n",
+        "    - {label: Many visits, field: attributes.visits, min: 9, points: 9}\n"
+        "probability: {outcome: converted, leads: 100, intercept: -10.0, slope: 1.0}\n",
         encoding="utf-8",
     )
     result = invoke(
@@ -141,6 +175,9 @@ def test_evaluate_json_matches_a_hand_computed_case(app: typer.Typer) -> None:
     )
     assert result.exit_code == 0, result.output
     figures = json.loads(result.stdout)
+    # probabilities 1 / (1 + e^-(total - 10)), outcomes a 1, b 0, c 0, d 1, e 0
+    p_a, p_b, p_c, p_d, p_e = (1 / (1 + math.exp(10 - total)) for total in (15, 9, 10, 4, 0))
+    predicted = [(p_a, 1), (p_b, 0), (p_c, 0), (p_d, 1), (p_e, 0)]
     # ranks: a 15 (+), c 10, b 9, d 4 (+), e 0: of 6 (positive, negative) pairs a wins 3,
     # d beats only e: AUC = 4 / 6
     assert figures == {
@@ -153,5 +190,59 @@ def test_evaluate_json_matches_a_hand_computed_case(app: typer.Typer) -> None:
         "recall": pytest.approx(1 / 2),
         "f1": pytest.approx(0.4),
         "share_flagged": pytest.approx(3 / 5),
+        "brier": pytest.approx(sum((p - y) ** 2 for p, y in predicted) / 5),
+        # bins of width 0.1: a alone in [0.9, 1), b in [0.2, 0.3), c in [0.5, 0.6), d and e in
+        # [0, 0.1) with one conversion between them
+        "ece": pytest.approx((1 - p_a) / 5 + p_b / 5 + p_c / 5 + abs(p_d + p_e - 1) / 5),
         "skipped_rows": 0,
     }
+
+
+def test_the_time_split_holds_out_the_same_recent_leads_in_both_commands(
+    app: typer.Typer,
+) -> None:
+    generate_history(2500, seed=3).write(Path("crm.csv"), Path("crm.yaml"))
+    assert invoke(app, "import", "crm.csv", "--mapping", "crm.yaml").exit_code == 0
+    calibrated = invoke(
+        app, "calibrate", "--outcome", "converted", "--holdout", "0.3", "--split", "time",
+        "--out", "rules.yaml",
+    )  # fmt: skip
+    assert calibrated.exit_code == 0, calibrated.output
+    written = Path("rules.yaml").read_text()
+    header = re.search(r"Held out (\d+) leads \(time split\): ROC AUC (\d\.\d{3})", written)
+    assert header is not None
+    evaluated = invoke(
+        app, "evaluate", "crm.csv", "--mapping", "crm.yaml", "--rules", "rules.yaml",
+        "--holdout", "0.3", "--split", "time", "--json",
+    )  # fmt: skip
+    assert evaluated.exit_code == 0, evaluated.output
+    figures = json.loads(evaluated.stdout)
+    assert (str(figures["leads"]), f"{figures['roc_auc']:.3f}") == header.groups()
+    weekly = re.search(r"calibrated .* (\d+\.\d)\s*$", calibrated.output, re.MULTILINE)
+    assert weekly and float(weekly.group(1)) > 0, "the generated history reaches today"
+
+
+def test_the_time_split_needs_dates(app: typer.Typer) -> None:
+    history_csv(Path("history.csv"))
+    assert invoke(app, "import", "history.csv", "--mapping", "map.yaml").exit_code == 0
+    result = invoke(
+        app, "calibrate", "--outcome", "converted", "--holdout", "0.3", "--split", "time",
+        "--out", "rules.yaml",
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "created_at" in result.output
+    assert not Path("rules.yaml").exists()
+    evaluated = invoke(
+        app, "evaluate", "history.csv", "--mapping", "map.yaml", "--holdout", "0.3",
+        "--split", "time",
+    )  # fmt: skip
+    assert evaluated.exit_code == 2
+    assert "created_at" in evaluated.output
+
+
+def test_evaluate_says_when_rules_have_no_probabilities(app: typer.Typer) -> None:
+    history_csv(Path("history.csv"), n=200)
+    result = invoke(app, "evaluate", "history.csv", "--mapping", "map.yaml")
+    assert result.exit_code == 0, result.output
+    assert "no probability section: points only" in result.output
+    assert re.search(r"history\.csv +200 +0\.\d{3} .* — +—", result.output)

@@ -167,3 +167,55 @@ def test_outcomes_come_from_the_import_or_from_the_lifecycle(engine: Engine) -> 
         "sql": True, "won": True, "lost": True, "recycled": False, "disqualified": False,
     }  # fmt: skip
     assert outcomes["won"] == {"won": True, "lost": False, "recycled": False, "disqualified": False}
+
+
+DATED = """\
+key: Id
+created_at: Created
+columns:
+  Visits: {to: attributes.visits, type: number}
+  Won: converted
+"""
+
+
+def test_the_creation_date_becomes_first_seen_and_a_reimport_corrects_it(
+    db_url: str, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LEADBOT_DATABASE_URL", db_url)
+    (tmp_path / "dated.yaml").write_text(DATED, encoding="utf-8")
+    app = typer.Typer()
+    app.callback()(lambda: None)
+    register(app)
+
+    def run_csv(text: str) -> Result:
+        (tmp_path / "dated.csv").write_text("Id,Created,Visits,Won\n" + text, encoding="utf-8")
+        args = ["import", str(tmp_path / "dated.csv"), "--mapping", str(tmp_path / "dated.yaml")]
+        return CliRunner().invoke(app, args)
+
+    before = datetime.now(UTC)
+    first = run_csv("f1,2025-03-04,1,1\nf2,,2,0\nf3,2025-05-06T10:30:00+02:00,0,0\n")
+    assert first.exit_code == 0, first.output
+    stored = {email: lead["first_seen_at"] for email, lead in leads(engine).items()}
+    assert stored["f1@import.invalid"] == datetime(2025, 3, 4, tzinfo=UTC)
+    assert stored["f3@import.invalid"] == datetime(2025, 5, 6, 8, 30, tzinfo=UTC)
+    assert stored["f2@import.invalid"] >= before, "no date: the import time"
+
+    again = run_csv("f1,2025-02-01,1,1\nf3,,0,0\n")
+    assert again.exit_code == 0, again.output
+    stored = {email: lead["first_seen_at"] for email, lead in leads(engine).items()}
+    assert stored["f1@import.invalid"] == datetime(2025, 2, 1, tzinfo=UTC)
+    assert stored["f3@import.invalid"] == datetime(2025, 5, 6, 8, 30, tzinfo=UTC), "kept"
+
+    bad = run_csv("f4,yesterday,1,1\n")
+    assert bad.exit_code == 1
+    assert "Created: 'yesterday' is not an ISO date" in bad.output
+
+
+def test_import_says_where_the_leads_went(run: Run, db_url: str) -> None:
+    result = run(HEADER + "w1,,,,1,0,0,,\n")
+    assert result.exit_code == 0, result.output
+    if db_url.startswith("sqlite"):
+        assert f"Stored in SQLite file {db_url.removeprefix('sqlite:///')}" in result.output
+    else:
+        assert "Stored in postgresql+psycopg://postgres@127.0.0.1" in result.output
+    assert "nothing was sent to Slack" in result.output
