@@ -89,10 +89,17 @@ def upsert_leads(conn: Connection, leads: Sequence[ImportedLead], *, now: dateti
                 "score_reasons": [],
                 "first_seen_at": lead.first_seen_at or now,
                 "updated_at": now,
+                "imported_at": now,
             }
             for lead in part
         ]
-        updated = [*owned, "attributes", "updated_at", *(["first_seen_at"] if dated else [])]
+        updated = [
+            *owned,
+            "attributes",
+            "updated_at",
+            "imported_at",
+            *(["first_seen_at"] if dated else []),
+        ]
         stmt = insert_for(conn, lead_table)
         stmt = stmt.on_conflict_do_update(
             index_elements=["email"], set_={name: stmt.excluded[name] for name in updated}

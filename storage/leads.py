@@ -7,12 +7,12 @@ matches; erased leads never match by the personal data they no longer hold.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, Select, func, or_, select, update
+from sqlalchemy import Connection, RowMapping, Select, case, func, or_, select, update
 
 from storage.enums import Stage
 from storage.models import Activity, Lead, Transition
@@ -194,3 +194,19 @@ def mqls_waiting_since(conn: Connection, since: datetime) -> list[LeadRow]:
         .order_by(_lead.c.mql_at)
     )
     return _leads(conn, query)
+
+
+def last_activities(
+    conn: Connection, lead_ids: Sequence[int]
+) -> dict[int, tuple[datetime, datetime | None]]:
+    """Per lead with activities: when it last did something, and when a lead source last
+    reported it (imported activities carry no event)."""
+    if not lead_ids:
+        return {}
+    live = case((_activity.c.event_id.is_not(None), _activity.c.occurred_at))
+    query = (
+        select(_activity.c.lead_id, func.max(_activity.c.occurred_at), func.max(live))
+        .where(_activity.c.lead_id.in_(list(lead_ids)))
+        .group_by(_activity.c.lead_id)
+    )
+    return {lead_id: (newest, newest_live) for lead_id, newest, newest_live in conn.execute(query)}

@@ -88,6 +88,8 @@ class Lead(SQLModel, table=True):
     decided_at: datetime | None = _ts()
     closed_at: datetime | None = _ts()
     erased_at: datetime | None = _ts()
+    #: set by a CSV import: the lead is history, never announced when rules change
+    imported_at: datetime | None = _ts()
 
     #: optimistic concurrency: every stage change bumps it and checks the old value
     version: int = Field(default=1, nullable=False)

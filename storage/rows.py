@@ -51,6 +51,7 @@ class LeadRow:
     decided_at: datetime | None
     closed_at: datetime | None
     erased_at: datetime | None
+    imported_at: datetime | None
     version: int
 
     @classmethod

@@ -219,6 +219,10 @@ class Threshold(_Model):
     min_fit: int | None = None
     min_engagement: int | None = None
     recycle_cooldown_days: float = Field(default=30, ge=0)
+    #: a lead that changes stage because the rules changed (or its score decayed) is
+    #: announced in Slack and to webhooks only if it did something within this many
+    #: days; older leads, and imported history, only move for the reports
+    announce_within_days: PositiveFloat = 90
 
     def is_met(self, *, fit: int, engagement: int, total: int) -> bool:
         return (

@@ -186,6 +186,30 @@ class _Move(Protocol):
     def to_stage(self) -> str: ...
 
 
+def is_history(
+    *,
+    imported: bool,
+    newest_activity: datetime | None,
+    newest_live_activity: datetime | None,
+    first_seen_at: datetime,
+    now: datetime,
+    within_days: float,
+) -> bool:
+    """Whether a lead is history: moved by rules changes and decay, never announced.
+
+    Imported leads are history until a lead source reports something they
+    did; other leads once nothing they did (or their arrival, when they did
+    nothing) is newer than ``within_days``.
+    """
+    if imported:
+        if newest_live_activity is None:
+            return True
+        latest = newest_live_activity
+    else:
+        latest = newest_activity or first_seen_at
+    return now - latest > timedelta(days=within_days)
+
+
 def replay(transitions: Iterable[_Move]) -> Stage:
     """The stage a transition log leads to from ``new``; a broken log raises."""
     stage = Stage.NEW

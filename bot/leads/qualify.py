@@ -29,9 +29,13 @@ from storage.rows import LeadRow
 from storage.transitions import StaleLead, apply_transition
 
 
-def change_stage(work: Work, lead: LeadRow, plan: TransitionPlan) -> LeadRow:
+def change_stage(
+    work: Work, lead: LeadRow, plan: TransitionPlan, *, announce: bool = True
+) -> LeadRow:
     """Apply ``plan`` to ``lead``, store its answers, run the transition effects; the new row.
 
+    ``announce`` False skips the effects: the change is stored with its
+    transition but nobody is told (a lead of history moved by a rules change).
     Raises ``storage.transitions.StaleLead`` when someone else changed the
     lead since it was read (the caller tells the user who), ``UnknownLead``
     when it is gone.
@@ -42,8 +46,9 @@ def change_stage(work: Work, lead: LeadRow, plan: TransitionPlan) -> LeadRow:
             work.conn, lead_id=lead.id, version=version, answers=plan.answers, at=plan.at
         )
     after = replace(lead, **plan.lead_changes, version=version, updated_at=plan.at)
-    for effect in work.effects.transition:
-        effect(work.conn, after, plan)
+    if announce:
+        for effect in work.effects.transition:
+            effect(work.conn, after, plan)
     return after
 
 
@@ -90,9 +95,19 @@ class Qualifier:
         )
 
     def requalify(
-        self, work: Work, lead: Mapping[Any, Any], score: Score, now: datetime
+        self,
+        work: Work,
+        lead: Mapping[Any, Any],
+        score: Score,
+        now: datetime,
+        *,
+        announce: bool = True,
     ) -> LeadRow | None:
-        """Move the lead if its new score says so; the new lead row, or None if no move."""
+        """Move the lead if its new score says so; the new lead row, or None if no move.
+
+        ``announce`` False moves a lead of history without telling anyone
+        (no cards, no webhooks): the stage is right for the reports.
+        """
         plan = plan_after_score(
             lead["stage"],
             score,
@@ -104,6 +119,6 @@ class Qualifier:
         if plan is None:
             return None
         try:
-            return change_stage(work, LeadRow.from_mapping(lead), plan)
+            return change_stage(work, LeadRow.from_mapping(lead), plan, announce=announce)
         except StaleLead:
             return None  # someone moved the lead meanwhile; their decision stands

@@ -17,8 +17,13 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy.engine import Connection
+
+from bot.core.lifecycle import is_history
 from bot.leads.kept_scores import score_stored, state_fingerprint
 from bot.leads.qualify import Qualifier, score_changed
 from bot.leads.unit_of_work import UnitOfWork
@@ -27,6 +32,7 @@ from bot.runtime.schedule import Schedule
 from storage import event_store, score_states
 from storage.app_state import read_state, write_state
 from storage.enums import Stage
+from storage.leads import last_activities
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +53,7 @@ def rescore_all(
             if not leads:
                 return count, moves
             fingerprint = state_fingerprint(qualifier.rules)
+            history = _history(conn, leads, qualifier, now)
             for swept in score_stored(conn, qualifier.rules, leads, now):
                 lead, result = swept.lead, qualifier.rescored(swept.score, now)
                 if not score_states.save_swept(
@@ -56,11 +63,32 @@ def rescore_all(
                     continue  # an event scored it meanwhile; that score stands
                 count += 1
                 fresh = {**lead, **result.columns}
-                moved = qualifier.requalify(tx, fresh, result.score, now)
-                if moved is None:
+                announce = lead["id"] not in history
+                moved = qualifier.requalify(tx, fresh, result.score, now, announce=announce)
+                if moved is None and announce:
                     score_changed(tx, lead, fresh, now)
                 moves += moved is not None
         after = leads[-1]["id"]
+
+
+def _history(
+    conn: Connection, leads: Sequence[Mapping[Any, Any]], qualifier: Qualifier, now: datetime
+) -> set[int]:
+    """The ids of the leads that are history: moved for reports, never announced."""
+    touched = last_activities(conn, [lead["id"] for lead in leads])
+    within = qualifier.rules.threshold.announce_within_days
+    return {
+        lead["id"]
+        for lead in leads
+        if is_history(
+            imported=lead["imported_at"] is not None,
+            newest_activity=touched.get(lead["id"], (None, None))[0],
+            newest_live_activity=touched.get(lead["id"], (None, None))[1],
+            first_seen_at=lead["first_seen_at"],
+            now=now,
+            within_days=within,
+        )
+    }
 
 
 def rules_fingerprint(qualifier: Qualifier) -> str:

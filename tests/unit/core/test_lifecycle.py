@@ -15,6 +15,7 @@ from bot.core.lifecycle import (
     ActorKind,
     IllegalTransition,
     NotAllowed,
+    is_history,
     plan_after_score,
     plan_transition,
     replay,
@@ -193,3 +194,21 @@ def test_replaying_the_log_gives_the_current_stage(attempts) -> None:
         log.append(plan)
         stage = plan.to_stage
     assert replay(log) is stage
+
+
+def test_history_is_imported_or_long_quiet() -> None:
+    now = datetime(2026, 11, 23, tzinfo=UTC)
+    recent, old = now - timedelta(days=10), now - timedelta(days=200)
+
+    def history(**facts: object) -> bool:
+        return is_history(**{"imported": False, "newest_activity": None,
+                             "newest_live_activity": None, "first_seen_at": recent,
+                             "now": now, "within_days": 90, **facts})  # type: ignore[arg-type]  # fmt: skip
+
+    assert not history()  # arrived recently, did nothing yet
+    assert history(first_seen_at=old)  # arrived long ago, did nothing
+    assert not history(first_seen_at=old, newest_activity=recent)
+    assert history(newest_activity=old)
+    assert history(imported=True, newest_activity=recent)  # imported activity is history
+    assert not history(imported=True, newest_activity=recent, newest_live_activity=recent)
+    assert history(imported=True, newest_live_activity=old)
