@@ -9,7 +9,6 @@ check never holds up start-up, and a Slack outage only delays it.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 import aiohttp
@@ -21,6 +20,7 @@ from bot.routing.router import Router
 from bot.runtime.component import Component
 from bot.runtime.schedule import Schedule
 from bot.runtime.services import Services
+from bot.runtime.tasks import cancel
 
 log = logging.getLogger(__name__)
 
@@ -51,11 +51,8 @@ class RoutingComponent(Component):
             self._task = asyncio.create_task(self.check_people(), name="routing-users-info")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel(self._task)
+        self._task = None
 
     async def check_people(self) -> list[str]:
         """Warn about every configured user id Slack does not know; returns them."""

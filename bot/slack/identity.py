@@ -12,7 +12,6 @@ outage; what they cause waits in the outbox.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -21,6 +20,8 @@ import aiohttp
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.runtime.tasks import cancel
 
 log = logging.getLogger(__name__)
 
@@ -48,11 +49,8 @@ class BotIdentity:
         self._task = asyncio.create_task(self._keep_asking(), name="slack-auth-test")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel(self._task)
+        self._task = None
 
     def authorizer(self) -> Callable[..., Awaitable[AuthorizeResult]]:
         """Bolt's ``authorize``: the token, and the bot's ids once Slack has told them.
